@@ -1,0 +1,153 @@
+"""Turn tonight's observation of one catalogue link, plus last night's row, into its new LinkRow.
+
+History lives here, not in the flow: first_seen, last_ok, last_changed, failing_since and
+consecutive_failures are derived from the previous row and tonight's health only, so the
+rules are testable with plain records and a run date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from extractors.records import (
+    FAILING_HEALTH,
+    GOOD_HEALTH,
+    CatalogEntry,
+    FetchResult,
+    LinkHealth,
+    LinkRow,
+    PageFacts,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What one night learnt about one URL: the fetch, its health, and the page's facts."""
+
+    fetch: FetchResult
+    health: LinkHealth
+    facts: PageFacts
+
+
+@dataclass(frozen=True, slots=True)
+class StalenessPolicy:
+    stale_after_days: int
+    confirm_after_nights: int
+
+
+def _prior_failures(previous: LinkRow | None, run_date: dt.date) -> tuple[int, dt.date | None]:
+    """Failures counted before tonight; a re-run of the same night must not count twice."""
+    if previous is None:
+        return 0, None
+    count, since = previous.consecutive_failures, previous.failing_since
+    if previous.run_date == run_date and previous.health in FAILING_HEALTH:
+        count -= 1
+        if count == 0:
+            since = None
+    return count, since
+
+
+def build_link_row(
+    entry: CatalogEntry,
+    observation: Observation | None,
+    previous: LinkRow | None,
+    *,
+    run_date: dt.date,
+    policy: StalenessPolicy,
+) -> LinkRow:
+    """`observation` is None for a link whose target the catalogue does not know."""
+    first_seen = previous.first_seen if previous else run_date
+    if observation is None:
+        return LinkRow(
+            entry_id=entry.entry_id,
+            link_label=entry.link_label,
+            url=None,
+            run_date=run_date,
+            checked_at=None,
+            health=None,
+            http_status=None,
+            final_url=None,
+            redirect_chain=(),
+            error_detail="Kein Link-Ziel im Katalog",
+            content_type=None,
+            title=None,
+            summary=None,
+            language=None,
+            published=None,
+            modified=None,
+            date_source=None,
+            content_date=None,
+            age_days=None,
+            stale=None,
+            content_hash=None,
+            first_seen=first_seen,
+            last_ok=None,
+            last_changed=None,
+            failing_since=None,
+            consecutive_failures=0,
+            confirmed_broken=False,
+        )
+
+    fetch, health, facts = observation.fetch, observation.health, observation.facts
+    good = health.health in GOOD_HEALTH
+    failing = health.health in FAILING_HEALTH
+    prior_count, prior_since = _prior_failures(previous, run_date)
+    if failing:
+        consecutive = prior_count + 1
+        failing_since = prior_since if prior_count else run_date
+    elif good:
+        consecutive, failing_since = 0, None
+    else:
+        # blocked / TLS: we learnt nothing about the page, so the count neither grows nor resets.
+        consecutive, failing_since = prior_count, prior_since
+
+    claim = facts.content_date if good else None
+    content_date = claim.value if claim else None
+    age_days = (run_date - content_date).days if content_date else None
+    max_age = entry.max_age_days or policy.stale_after_days
+    stale = (age_days > max_age) if age_days is not None else None
+
+    content_hash = facts.content_hash if good else None
+    last_changed = previous.last_changed if previous else None
+    if (
+        previous is not None
+        and previous.run_date != run_date
+        and content_hash
+        and previous.content_hash
+        and content_hash != previous.content_hash
+    ):
+        last_changed = run_date
+
+    return LinkRow(
+        entry_id=entry.entry_id,
+        link_label=entry.link_label,
+        url=entry.url,
+        run_date=run_date,
+        checked_at=fetch.checked_at,
+        health=health.health,
+        http_status=health.http_status,
+        final_url=health.final_url,
+        redirect_chain=fetch.hops,
+        error_detail=health.detail,
+        content_type=fetch.content_type,
+        title=facts.title if good else None,
+        summary=facts.summary if good else None,
+        language=facts.language if good else None,
+        published=facts.published.value if good and facts.published else None,
+        modified=facts.modified.value if good and facts.modified else None,
+        date_source=claim.source if claim else None,
+        content_date=content_date,
+        age_days=age_days,
+        stale=stale,
+        content_hash=content_hash,
+        first_seen=first_seen,
+        last_ok=run_date if good else (previous.last_ok if previous else None),
+        last_changed=last_changed,
+        failing_since=failing_since,
+        consecutive_failures=consecutive,
+        confirmed_broken=failing and consecutive >= policy.confirm_after_nights,
+        attempts=fetch.attempts,
+        elapsed_ms=round(fetch.elapsed_s * 1000),
+        bytes_read=len(fetch.body),
+    )

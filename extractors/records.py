@@ -1,0 +1,222 @@
+"""The small value objects that flow through a harvest.
+
+CatalogEntry → FetchResult → LinkHealth + PageFacts → LinkRow → EntryVerdict.
+All are frozen and slotted; none holds a library object, so every stage can be
+tested with plain values and records cross thread and process borders cheaply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Health(StrEnum):
+    """The closed vocabulary of link health (ARCHITECTURE §3)."""
+
+    OK = "ok"
+    REDIRECTED = "redirected"
+    MOVED = "moved"
+    SOFT_404 = "soft_404"
+    NOT_FOUND = "not_found"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    DNS_ERROR = "dns_error"
+    CONNECTION_ERROR = "connection_error"
+    TLS_ERROR = "tls_error"
+    BLOCKED = "blocked"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    INVALID_URL = "invalid_url"
+
+
+# Reachable with real content: the page exists.
+GOOD_HEALTH = frozenset({Health.OK, Health.REDIRECTED, Health.MOVED})
+# Proven or likely gone: counts towards "broken" once confirmed across nights.
+FAILING_HEALTH = frozenset(
+    {
+        Health.SOFT_404,
+        Health.NOT_FOUND,
+        Health.SERVER_ERROR,
+        Health.TIMEOUT,
+        Health.DNS_ERROR,
+        Health.CONNECTION_ERROR,
+        Health.TOO_MANY_REDIRECTS,
+        Health.INVALID_URL,
+    }
+)
+# Cannot be verified, but not proven broken either: an editor should look.
+UNVERIFIABLE_HEALTH = frozenset({Health.BLOCKED, Health.TLS_ERROR})
+# Failures that say more about our own network than about the target.
+NETWORK_HEALTH = frozenset({Health.DNS_ERROR, Health.CONNECTION_ERROR, Health.TIMEOUT})
+
+
+class Verdict(StrEnum):
+    """One verdict per catalogue entry (ARCHITECTURE §4)."""
+
+    OK = "ok"
+    STALE = "stale"
+    BROKEN = "broken"
+    REVIEW = "review"
+    MISSING_URL = "missing_url"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    """One catalogue row: one link of one entry. `url` is "" when the target is unknown."""
+
+    line: int
+    entry_id: str
+    provider: str
+    title: str
+    description: str = ""
+    link_label: str = ""
+    url: str = ""
+    provider_type: str = ""
+    max_age_days: int | None = None
+    notes: str = ""
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogProblem:
+    """A catalogue row that was skipped or degraded, with the line to fix."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One answer in a redirect chain: the URL asked, its status, where it pointed."""
+
+    url: str
+    status: int
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What the network said about one URL, after redirects and retries.
+
+    `error` is set when no usable final HTTP answer was had; it is already a
+    health value because only the fetcher can tell a timeout from a refused
+    connection. HTTP statuses are left for `extractors.health` to judge.
+    """
+
+    url: str
+    final_url: str | None = None
+    status: int | None = None
+    hops: tuple[Hop, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    truncated: bool = False
+    error: Health | None = None
+    error_detail: str | None = None
+    attempts: int = 1
+    elapsed_s: float = 0.0
+    checked_at: dt.datetime | None = None
+
+    def header(self, name: str) -> str | None:
+        """First value of a response header, case-insensitively."""
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+    @property
+    def content_type(self) -> str | None:
+        value = self.header("content-type")
+        return value.split(";", 1)[0].strip().lower() if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkHealth:
+    """The verdict on one fetch: a health value and the evidence behind it."""
+
+    health: Health
+    http_status: int | None = None
+    final_url: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DateClaim:
+    """A date found on a page, with where it was found and how much we trust it (0..1)."""
+
+    value: dt.date
+    source: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    """What a page says about itself. Every field is None when not found."""
+
+    title: str | None = None
+    summary: str | None = None
+    language: str | None = None
+    published: DateClaim | None = None
+    modified: DateClaim | None = None
+    content_hash: str | None = None
+
+    @property
+    def content_date(self) -> DateClaim | None:
+        return self.modified or self.published
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRow:
+    """One row of curated/links.parquet: the latest state of one catalogue link."""
+
+    entry_id: str
+    link_label: str
+    url: str | None
+    run_date: dt.date
+    checked_at: dt.datetime | None
+    health: Health | None
+    http_status: int | None
+    final_url: str | None
+    redirect_chain: tuple[Hop, ...]
+    error_detail: str | None
+    content_type: str | None
+    title: str | None
+    summary: str | None
+    language: str | None
+    published: dt.date | None
+    modified: dt.date | None
+    date_source: str | None
+    content_date: dt.date | None
+    age_days: int | None
+    stale: bool | None
+    content_hash: str | None
+    first_seen: dt.date
+    last_ok: dt.date | None
+    last_changed: dt.date | None
+    failing_since: dt.date | None
+    consecutive_failures: int
+    confirmed_broken: bool
+    attempts: int = 0
+    elapsed_ms: int | None = None
+    bytes_read: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EntryVerdict:
+    """One row of curated/entries.parquet: a catalogue entry and what editors should do."""
+
+    entry_id: str
+    provider: str
+    provider_type: str
+    title: str
+    description: str
+    run_date: dt.date
+    verdict: Verdict
+    reasons: tuple[str, ...]
+    links_total: int
+    links_ok: int
+    links_failing: int
+    links_missing_url: int
+    newest_content_date: dt.date | None
+    extra: tuple[tuple[str, str], ...] = field(default=())

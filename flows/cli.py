@@ -1,0 +1,242 @@
+"""The `linkpflege` command line (ARCHITECTURE §1).
+
+Exit status: 0 the run completed (broken links are findings, not failures); 2 the run
+could not be done (bad option, catalogue unreadable, output unwritable); 3 the run was
+inconclusive (our own network looked down) and nothing was published.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from flows.prefect_defaults import apply_prefect_defaults
+from flows.run_settings import Settings, SettingsError, load_settings
+
+EXIT_OK = 0
+EXIT_FAILED = 2
+EXIT_INCONCLUSIVE = 3
+
+# Option name → settings field; the values the user did not give stay out of the flags,
+# so the environment and linkpflege.toml can still supply them.
+RUN_OPTIONS: dict[str, dict[str, Any]] = {
+    "catalog": {"help": "catalogue CSV (default: the bundled KGSt catalogue)"},
+    "data_dir": {"help": "data directory: raw captures in DIR/raw, dataset in DIR/curated"},
+    "now": {"help": "the run's 'today' as ISO date or datetime (re-runs of a past night)"},
+    "stale_after_days": {"type": int, "help": "content older than this is stale (730)"},
+    "allow_private_addresses": {
+        "action": "store_const",
+        "const": True,
+        "help": "permit loopback/private/link-local targets (SSRF guard off)",
+    },
+    "concurrency": {"type": int, "help": "requests in flight overall (64)"},
+    "per_host": {"type": int, "help": "requests in flight per host (2)"},
+    "per_host_interval": {"type": float, "help": "seconds between requests to a host (0.5)"},
+    "timeout": {"type": float, "help": "total deadline per URL in seconds (30)"},
+    "user_agent": {"help": "User-Agent header, with a contact URL"},
+    "ignore_robots": {"action": "store_const", "const": True, "help": "do not obey robots.txt"},
+    "progress": {
+        "action": argparse.BooleanOptionalAction,
+        "help": "progress bar (default: only on a terminal)",
+    },
+}
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    for name, spec in RUN_OPTIONS.items():
+        parser.add_argument("--" + name.replace("_", "-"), dest=name, default=None, **spec)
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in RUN_OPTIONS if getattr(args, name, None) is not None}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linkpflege",
+        description="Nightly link health, content dates and staleness for curated catalogues.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="one harvest now, as a Prefect flow run")
+    _add_run_options(run)
+
+    serve = commands.add_parser("serve", help="keep running and start the nightly run on schedule")
+    _add_run_options(serve)
+    serve.add_argument("--cron", default=None, help="cron schedule (default '30 2 * * *')")
+    serve.add_argument("--timezone", default=None, help="schedule time zone (Europe/Berlin)")
+    serve.add_argument(
+        "--interval-seconds", type=float, default=None, help="run every N seconds instead of cron"
+    )
+    serve.add_argument("--no-ui", action="store_true", help="local server without the web UI")
+
+    report = commands.add_parser("report", help="re-render the editors' report from the dataset")
+    report.add_argument("--data-dir", dest="data_dir", default=None)
+
+    check = commands.add_parser("check", help="quick look at single URLs")
+    check.add_argument("urls", nargs="+", metavar="URL")
+    _add_run_options(check)
+
+    catalog = commands.add_parser("catalog", help="catalogue tools")
+    catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
+    importer = catalog_commands.add_parser(
+        "import", help="turn a listing page (HTML or plain text) into a catalogue CSV"
+    )
+    importer.add_argument("file", type=Path)
+    importer.add_argument("-o", "--output", type=Path, default=None, help="CSV file (default stdout)")
+    return parser
+
+
+def _fail(message: str, status: int = EXIT_FAILED) -> int:
+    print(f"linkpflege: {message}", file=sys.stderr)
+    return status
+
+
+def command_run(settings: Settings, flags: dict[str, Any]) -> int:
+    from flows.harvest_flow import RunFailed, load_catalog, nightly_harvest, prepare_data_dir
+
+    # The run-level checks happen here too, so the user gets one line and no traceback
+    # before Prefect even starts.
+    try:
+        prepare_data_dir(settings)
+        load_catalog(settings.catalog)
+    except RunFailed as exc:
+        return _fail(str(exc))
+
+    options = {k: str(v) if isinstance(v, Path) else v for k, v in flags.items()}
+    if settings.now is not None:
+        options["now"] = settings.now.isoformat()
+    state = nightly_harvest(options=options, return_state=True)
+    if state.is_completed():
+        for line in state.result().lines():
+            print(line)
+        return EXIT_OK
+    if state.name == "Inconclusive":
+        return _fail(state.message or "run inconclusive", EXIT_INCONCLUSIVE)
+    return _fail(state.message or f"run ended in state {state.name}")
+
+
+def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str, Any]) -> int:
+    from flows.nightly_serve import ServeError, serve_nightly
+
+    options: dict[str, Any] = {}
+    for key, value in flags.items():
+        options[key] = str(Path(value).resolve()) if key in ("catalog", "data_dir") else value
+    options.setdefault("data_dir", str(settings.data_dir.resolve()))
+    options.setdefault("catalog", str(settings.catalog.resolve()))
+    options.pop("now", None)  # a schedule runs "tonight", never a fixed date
+    try:
+        serve_nightly(
+            options,
+            cron=args.cron or settings.schedule_cron,
+            timezone=args.timezone or settings.schedule_timezone,
+            interval_seconds=args.interval_seconds,
+            ui=not args.no_ui,
+        )
+    except ServeError as exc:
+        return _fail(str(exc))
+    return EXIT_OK
+
+
+def command_report(settings: Settings) -> int:
+    from flows.dataset_store import DatasetError, read_entries, read_links
+    from flows.report_render import ReportInput, write_report
+
+    try:
+        links = read_links(settings.curated_dir)
+        entries = read_entries(settings.curated_dir)
+    except DatasetError as exc:
+        return _fail(str(exc))
+    if not entries:
+        return _fail(f"{settings.curated_dir}: no dataset yet; run 'linkpflege run' first")
+    files = write_report(
+        ReportInput(
+            run_date=entries[0].run_date,
+            generated_at=settings.run_moment(),
+            catalog_name=settings.catalog.name,
+            inconclusive_reason=None,
+            entries=tuple(entries),
+            links=tuple(links),
+            previous_verdicts={},
+        ),
+        settings.curated_dir / "report",
+    )
+    print(f"report: {files.html}")
+    return EXIT_OK
+
+
+def command_check(urls: list[str], settings: Settings) -> int:
+    from flows.harvest_flow import fetch_settings_from, observe
+    from flows.http_fetch import fetch_all
+
+    results = asyncio.run(fetch_all(urls, fetch_settings_from(settings)))
+    run_date = settings.run_date()
+    for url in urls:
+        observation = observe(results[url], run_date)
+        health, facts = observation.health, observation.facts
+        claim = facts.content_date
+        print(url)
+        print(f"  health:    {health.health.value}" + (f" ({health.detail})" if health.detail else ""))
+        print(f"  status:    {health.http_status if health.http_status is not None else '-'}")
+        print(f"  final URL: {health.final_url or '-'}")
+        for hop in observation.fetch.hops:
+            print(f"  redirect:  {hop.status} {hop.url} -> {hop.location}")
+        print(f"  title:     {facts.title or '-'}")
+        print(f"  published: {facts.published.value if facts.published else '-'}")
+        print(f"  modified:  {facts.modified.value if facts.modified else '-'}")
+        print(f"  date from: {claim.source if claim else '-'}")
+        print(f"  language:  {facts.language or '-'}")
+        print(f"  summary:   {facts.summary or '-'}")
+    return EXIT_OK
+
+
+def command_catalog_import(path: Path, output: Path | None) -> int:
+    from extractors.listing_import import catalog_csv, import_listing
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _fail(f"{path}: cannot read ({exc.strerror})")
+    entries, warnings = import_listing(data, path.name)
+    for warning in warnings:
+        print(f"linkpflege: {path}: {warning}", file=sys.stderr)
+    if not entries:
+        return _fail(f"{path}: no catalogue entries found")
+    text = catalog_csv(entries)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return _fail(f"{output}: cannot write ({exc.strerror})")
+        entry_count = len({e.entry_id for e in entries})
+        print(f"{output}: {entry_count} entries, {len(entries)} links", file=sys.stderr)
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    apply_prefect_defaults()
+    args = build_parser().parse_args(argv)
+    flags = _flags(args)
+    try:
+        settings = load_settings(flags)
+    except SettingsError as exc:
+        return _fail(str(exc))
+
+    if args.command == "run":
+        return command_run(settings, flags)
+    if args.command == "serve":
+        return command_serve(args, settings, flags)
+    if args.command == "report":
+        return command_report(settings)
+    if args.command == "check":
+        return command_check(args.urls, settings)
+    return command_catalog_import(args.file, args.output)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Reading and publishing the curated dataset under `DATA_DIR/curated/`.
+
+Every table is built from records with the explicit schema of `flows.dataset_schema`,
+written to a temporary file beside its target and moved into place with `os.replace`,
+so a reader never opens a half-written file and a run that dies leaves the previous
+files untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from extractors.records import EntryVerdict, Health, Hop, LinkRow, Verdict
+from flows.dataset_schema import ENTRIES_SCHEMA, HISTORY_SCHEMA, LINKS_SCHEMA, SCHEMA_VERSION
+
+LINKS_FILE = "links.parquet"
+ENTRIES_FILE = "entries.parquet"
+HISTORY_DIR = "history"
+HISTORY_FILE = "links.parquet"
+
+
+class DatasetError(RuntimeError):
+    """The curated directory cannot be read or written; the message names the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedFiles:
+    links: Path
+    entries: Path
+    history: Path
+
+
+def history_partition(curated_dir: Path, run_date: dt.date) -> Path:
+    return curated_dir / HISTORY_DIR / f"run_date={run_date.isoformat()}"
+
+
+def _link_columns(rows: Sequence[LinkRow], schema: pa.Schema) -> dict[str, list[object]]:
+    columns: dict[str, list[object]] = {name: [] for name in schema.names}
+    for row in rows:
+        for name in schema.names:
+            value = getattr(row, name)
+            if name == "redirect_chain":
+                value = [
+                    {"url": hop.url, "status": hop.status, "location": hop.location}
+                    for hop in value
+                ]
+            elif isinstance(value, Health):
+                value = value.value
+            columns[name].append(value)
+    return columns
+
+
+def links_table(rows: Sequence[LinkRow], *, history: bool = False) -> pa.Table:
+    schema = HISTORY_SCHEMA if history else LINKS_SCHEMA
+    return pa.Table.from_pydict(_link_columns(rows, schema), schema=schema)
+
+
+def entries_table(rows: Sequence[EntryVerdict]) -> pa.Table:
+    columns: dict[str, list[object]] = {name: [] for name in ENTRIES_SCHEMA.names}
+    for row in rows:
+        for name in ENTRIES_SCHEMA.names:
+            if name == "catalog_extra":
+                value: object = list(row.extra)
+            elif name == "reasons":
+                value = list(row.reasons)
+            elif name == "verdict":
+                value = row.verdict.value
+            else:
+                value = getattr(row, name)
+            columns[name].append(value)
+    return pa.Table.from_pydict(columns, schema=ENTRIES_SCHEMA)
+
+
+@contextlib.contextmanager
+def _temporary_beside(target: Path) -> Iterator[Path]:
+    """A temp path in the target's directory (same file system, so os.replace is atomic)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    temp = Path(name)
+    try:
+        yield temp
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _write_parquet(table: pa.Table, temp: Path) -> None:
+    pq.write_table(table, temp, compression="zstd")
+    with open(temp, "rb") as stream:
+        os.fsync(stream.fileno())
+
+
+def publish(
+    curated_dir: Path,
+    run_date: dt.date,
+    links: Sequence[LinkRow],
+    entries: Sequence[EntryVerdict],
+) -> PublishedFiles:
+    """Write all three tables to temporary files first, then move them into place.
+
+    Nothing visible changes until every file has been written and synced; re-running
+    the same night replaces that night's history partition instead of adding to it.
+    """
+    targets = PublishedFiles(
+        links=curated_dir / LINKS_FILE,
+        entries=curated_dir / ENTRIES_FILE,
+        history=history_partition(curated_dir, run_date) / HISTORY_FILE,
+    )
+    tables = (
+        (links_table(links, history=True), targets.history),
+        (links_table(links), targets.links),
+        (entries_table(entries), targets.entries),
+    )
+    try:
+        with contextlib.ExitStack() as stack:
+            staged = []
+            for table, target in tables:
+                temp = stack.enter_context(_temporary_beside(target))
+                _write_parquet(table, temp)
+                staged.append((temp, target))
+            for temp, target in staged:
+                os.replace(temp, target)
+    except OSError as exc:
+        raise DatasetError(f"{exc.filename or curated_dir}: cannot write dataset: {exc}") from exc
+    return targets
+
+
+def _read_table(path: Path, schema: pa.Schema) -> pa.Table | None:
+    if not path.exists():
+        return None
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
+    version = (table.schema.metadata or {}).get(b"schema_version", b"").decode()
+    if version != SCHEMA_VERSION:
+        raise DatasetError(
+            f"{path}: schema_version {version or 'missing'!r}, expected {SCHEMA_VERSION!r}"
+        )
+    missing = set(schema.names) - set(table.schema.names)
+    if missing:
+        raise DatasetError(f"{path}: columns missing: {', '.join(sorted(missing))}")
+    return table.select(schema.names)
+
+
+def read_links(curated_dir: Path) -> list[LinkRow]:
+    """The latest links table as records; empty when there is none yet."""
+    table = _read_table(curated_dir / LINKS_FILE, LINKS_SCHEMA)
+    if table is None:
+        return []
+    rows = []
+    for record in table.to_pylist():
+        record["redirect_chain"] = tuple(
+            Hop(url=hop["url"], status=hop["status"], location=hop["location"])
+            for hop in record["redirect_chain"]
+        )
+        record["health"] = Health(record["health"]) if record["health"] else None
+        rows.append(LinkRow(**record))
+    return rows
+
+
+def read_entries(curated_dir: Path) -> list[EntryVerdict]:
+    table = _read_table(curated_dir / ENTRIES_FILE, ENTRIES_SCHEMA)
+    if table is None:
+        return []
+    rows = []
+    names = {f.name for f in dataclasses.fields(EntryVerdict)}
+    for record in table.to_pylist():
+        record["verdict"] = Verdict(record["verdict"])
+        record["reasons"] = tuple(record["reasons"])
+        record["extra"] = tuple(record.pop("catalog_extra"))
+        rows.append(EntryVerdict(**{k: v for k, v in record.items() if k in names}))
+    return rows

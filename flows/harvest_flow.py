@@ -1,0 +1,323 @@
+"""The nightly harvest: catalogue → fetch → verify → extract → curated Parquet → report.
+
+The Prefect flow is a thin shell around `harvest()`, a plain function that takes a shard
+runner: the flow runs shards as Prefect tasks in threads, tests and `linkpflege check`
+run them directly. Tasks are coarse (one per shard of hosts, never one per URL) because a
+Prefect task run costs milliseconds and kilobytes, and per-host politeness must live in one
+place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed, State
+
+from extractors.catalog import CatalogError, CatalogParse, parse_catalog, valid_http_url
+from extractors.entry_verdicts import judge_entries
+from extractors.health import classify
+from extractors.link_rows import Observation, StalenessPolicy, build_link_row
+from extractors.page_facts import extract_facts
+from extractors.records import FetchResult, Health, PageFacts
+from extractors.run_outcome import judge_run
+from flows.dataset_store import DatasetError, publish, read_entries, read_links
+from flows.http_fetch import FetchSettings, fetch_all
+from flows.progress_display import ProgressDisplay
+from flows.report_render import ReportInput, write_report
+from flows.run_settings import Settings, SettingsError, load_settings
+
+FLOW_NAME = "linkpflege-nightly"
+
+Shard = tuple[str, ...]
+ShardRunner = Callable[[Sequence[Shard], FetchSettings, dt.date], list[tuple[str, Observation]]]
+
+
+class RunFailed(RuntimeError):
+    """The run itself could not be done (catalogue unreadable, output unwritable)."""
+
+
+class RunInconclusive(RuntimeError):
+    """The failures point at our own network; nothing was published."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_date: dt.date
+    links_total: int
+    urls_checked: int
+    health_counts: dict[str, int]
+    verdict_counts: dict[str, int]
+    catalog_problems: tuple[str, ...]
+    report_path: Path
+    curated_dir: Path
+
+    def lines(self) -> list[str]:
+        health = ", ".join(f"{k} {v}" for k, v in sorted(self.health_counts.items()))
+        verdicts = ", ".join(f"{k} {v}" for k, v in sorted(self.verdict_counts.items()))
+        return [
+            f"Linkpflege {self.run_date.isoformat()}: {self.urls_checked} URLs checked "
+            f"for {self.links_total} catalogue links",
+            f"  health:   {health or '-'}",
+            f"  entries:  {verdicts or '-'}",
+            f"  dataset:  {self.curated_dir}",
+            f"  report:   {self.report_path}",
+        ]
+
+
+# --- stages -----------------------------------------------------------------------------
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """Fail before any fetching when the output cannot be written."""
+    for folder in (settings.curated_dir, settings.raw_dir):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+                pass
+        except OSError as exc:
+            raise RunFailed(f"{folder}: data directory is not writable ({exc.strerror})") from exc
+
+
+def load_catalog(path: Path) -> CatalogParse:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RunFailed(f"{path}: cannot read catalogue ({exc.strerror})") from exc
+    try:
+        return parse_catalog(data, source=str(path))
+    except CatalogError as exc:
+        raise RunFailed(str(exc)) from exc
+
+
+def fetch_settings_from(settings: Settings) -> FetchSettings:
+    return FetchSettings(
+        concurrency=settings.concurrency,
+        per_host=settings.per_host,
+        per_host_interval=settings.per_host_interval,
+        timeout=settings.timeout,
+        max_bytes=settings.max_bytes,
+        max_redirects=settings.max_redirects,
+        retries=settings.retries,
+        user_agent=settings.user_agent,
+        allow_private_addresses=settings.allow_private_addresses,
+    )
+
+
+def _host_key(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def shard_by_host(urls: Sequence[str], shard_size: int) -> list[Shard]:
+    """Group URLs so that every host lives in exactly one shard (politeness stays local).
+
+    Hosts are assigned by a stable hash, so a host's shard does not depend on the order
+    of the catalogue; large hosts may make a shard bigger than `shard_size`.
+    """
+    shard_count = max(1, -(-len(urls) // shard_size))
+    shards: list[list[str]] = [[] for _ in range(shard_count)]
+    for url in urls:
+        digest = hashlib.blake2b(_host_key(url).encode(), digest_size=8).digest()
+        shards[int.from_bytes(digest, "big") % shard_count].append(url)
+    return [tuple(shard) for shard in shards if shard]
+
+
+def observe(result: FetchResult, run_date: dt.date) -> Observation:
+    health = classify(result)
+    facts = PageFacts()
+    if result.body and result.error is None:
+        facts = extract_facts(
+            result.body,
+            url=result.final_url or result.url,
+            content_type=result.header("content-type"),
+            last_modified=result.header("last-modified"),
+            run_date=run_date,
+        )
+    # The body has served its purpose; keep the record small for the rest of the run.
+    slim = FetchResult(
+        url=result.url,
+        final_url=result.final_url,
+        status=result.status,
+        hops=result.hops,
+        headers=result.headers,
+        body=b"",
+        truncated=result.truncated,
+        error=result.error,
+        error_detail=result.error_detail,
+        attempts=result.attempts,
+        elapsed_s=result.elapsed_s,
+        checked_at=result.checked_at,
+    )
+    return Observation(fetch=slim, health=health, facts=facts)
+
+
+# The progress display lives outside task parameters: Prefect records task inputs, and a
+# terminal object is neither hashable nor meaningful there.
+_progress: ProgressDisplay | None = None
+
+
+def check_shard_urls(
+    urls: Shard, fetch_settings: FetchSettings, run_date: dt.date
+) -> list[tuple[str, Observation]]:
+    """Fetch one shard of hosts, classify and extract each answer as it arrives."""
+    observations: list[tuple[str, Observation]] = []
+
+    def on_result(result: FetchResult) -> None:
+        observations.append((result.url, observe(result, run_date)))
+        if _progress is not None:
+            _progress.finished(result.url)
+
+    asyncio.run(fetch_all(list(urls), fetch_settings, on_result=on_result))
+    return observations
+
+
+check_shard = task(
+    check_shard_urls,
+    name="check-shard",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+
+
+def run_shards_directly(
+    shards: Sequence[Shard], fetch_settings: FetchSettings, run_date: dt.date
+) -> list[tuple[str, Observation]]:
+    observations: list[tuple[str, Observation]] = []
+    for shard in shards:
+        observations.extend(check_shard_urls(shard, fetch_settings, run_date))
+    return observations
+
+
+def run_shards_as_tasks(
+    shards: Sequence[Shard], fetch_settings: FetchSettings, run_date: dt.date
+) -> list[tuple[str, Observation]]:
+    futures = [check_shard.submit(shard, fetch_settings, run_date) for shard in shards]
+    observations: list[tuple[str, Observation]] = []
+    for future in futures:
+        observations.extend(future.result())
+    return observations
+
+
+def _say(message: str) -> None:
+    try:
+        get_run_logger().info(message)
+    except Exception:  # outside a flow run there is no run logger
+        print(message, file=sys.stderr)
+
+
+def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -> RunSummary:
+    """One complete run. Raises RunFailed / RunInconclusive; per-URL problems are data."""
+    global _progress
+    run_date = settings.run_date()
+    prepare_data_dir(settings)
+    parsed = load_catalog(settings.catalog)
+    problems = tuple(f"{settings.catalog}, line {p.line}: {p.message}" for p in parsed.problems)
+    for problem in problems:
+        _say(problem)
+    if not parsed.entries:
+        raise RunFailed(f"{settings.catalog}: no usable catalogue rows")
+
+    try:
+        previous_links = {(row.entry_id, row.url): row for row in read_links(settings.curated_dir)}
+        previous_verdicts = {e.entry_id: e.verdict for e in read_entries(settings.curated_dir)}
+    except DatasetError as exc:
+        raise RunFailed(str(exc)) from exc
+
+    urls = list(dict.fromkeys(e.url for e in parsed.entries if e.url))
+    fetch_settings = fetch_settings_from(settings)
+    shards = shard_by_host(urls, settings.shard_size)
+    _progress = ProgressDisplay(urls, enabled=settings.progress)
+    try:
+        observed = dict(run_shards(shards, fetch_settings, run_date))
+    finally:
+        _progress.close()
+        _progress = None
+    missing = [url for url in urls if url not in observed]
+    for url in missing:  # a fetcher bug must not silently drop a link
+        fallback = FetchResult(url=url, error=Health.CONNECTION_ERROR, error_detail="not checked")
+        observed[url] = Observation(fallback, classify(fallback), PageFacts())
+
+    judgement = judge_run((url, obs.health) for url, obs in observed.items())
+    if judgement.inconclusive:
+        raise RunInconclusive(
+            f"run inconclusive, nothing published: {judgement.reason}; "
+            f"previous dataset in {settings.curated_dir} left as it was"
+        )
+
+    policy = StalenessPolicy(settings.stale_after_days, settings.confirm_after_nights)
+    rows = [
+        build_link_row(
+            entry,
+            observed.get(entry.url) if entry.url else None,
+            previous_links.get((entry.entry_id, entry.url or None)),
+            run_date=run_date,
+            policy=policy,
+        )
+        for entry in parsed.entries
+    ]
+    verdicts = judge_entries(
+        parsed.entries, rows, run_date=run_date, stale_after_days=settings.stale_after_days
+    )
+    try:
+        publish(settings.curated_dir, run_date, rows, verdicts)
+        report_files = write_report(
+            ReportInput(
+                run_date=run_date,
+                generated_at=settings.run_moment(),
+                catalog_name=settings.catalog.name,
+                inconclusive_reason=None,
+                entries=tuple(verdicts),
+                links=tuple(rows),
+                previous_verdicts=previous_verdicts,
+            ),
+            settings.curated_dir / "report",
+        )
+    except (DatasetError, OSError) as exc:
+        raise RunFailed(str(exc)) from exc
+
+    return RunSummary(
+        run_date=run_date,
+        links_total=len(parsed.entries),
+        urls_checked=len(urls),
+        health_counts=dict(Counter(r.health.value for r in rows if r.health)),
+        verdict_counts=dict(Counter(v.verdict.value for v in verdicts)),
+        catalog_problems=problems,
+        report_path=report_files.html,
+        curated_dir=settings.curated_dir,
+    )
+
+
+@flow(name=FLOW_NAME, log_prints=True, validate_parameters=False)
+def nightly_harvest(options: dict[str, Any] | None = None) -> RunSummary | State:
+    """Prefect entry point. `options` are settings by name (flag values), so deployments
+    can override them; the rest comes from environment, linkpflege.toml and defaults.
+
+    Run-level problems end the run in a Failed state with a one-line message (state name
+    "Inconclusive" when our own network looked down) instead of a traceback in the log.
+    """
+    logger = get_run_logger()
+    try:
+        summary = harvest(load_settings(options or {}), run_shards_as_tasks)
+    except RunInconclusive as exc:
+        logger.error(str(exc))
+        return Failed(name="Inconclusive", message=str(exc))
+    except (RunFailed, SettingsError) as exc:
+        logger.error(str(exc))
+        return Failed(message=str(exc))
+    for line in summary.lines():
+        logger.info(line)
+    return summary

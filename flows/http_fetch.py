@@ -1,0 +1,761 @@
+"""The HTTP engine: fetch many URLs politely, each within one total deadline.
+
+Contract: `fetch_all(urls, settings)` returns one `FetchResult` per distinct URL
+and never raises for a per-URL problem; network failures come back as a
+health value in `FetchResult.error` with a short German detail, HTTP answers
+are left for `extractors.health.classify` to judge.
+
+How one URL is fetched:
+- Streamed GET (never HEAD), redirects followed by hand: every redirect answer
+  becomes a `Hop(url, status, location)`; `FetchResult.hops` holds only those,
+  the final answer is `status` at `final_url`. At most `max_redirects` hops; a
+  hop seen twice (same URL, status and target) is a loop. A redirect to a
+  non-http(s) scheme is `invalid_url`.
+- The SSRF guard (`flows.address_guard`) checks the host of every hop before
+  its request is sent, unless private addresses are allowed.
+- The body is read with a cap on DECODED bytes; gzip/deflate are decoded here
+  with a bounded zlib output, so a compression bomb costs at most `max_bytes`.
+  The cut body is kept and `truncated` is set. `headers` are the final
+  answer's headers as received (so they may still say `Content-Encoding`).
+- Transient failures are retried (`retries` in total per URL, not per hop):
+  refused/reset connections and empty replies, 500/502/503/504 and 429, with
+  exponential backoff and jitter; `Retry-After` is honoured up to
+  `retry_after_cap`. A longer Retry-After, or a wait that would overrun the
+  deadline, gives the answer as it is.
+
+Time: `timeout` is a TOTAL budget per URL covering DNS, connecting, every hop,
+every retry and backoff, and the body. Waiting in the politeness queues is NOT
+charged: that wait is our own scheduling, and charging it would turn a busy
+host's queue (e.g. the second hop of 500 http→https redirects on one host)
+into fake timeouts. So the clock pauses while a request waits for its slot.
+`elapsed_s` is the budget used (active time); `checked_at` is when the URL's
+work began (UTC).
+
+Politeness, per request (every hop and every retry is a request): first a
+per-host slot (`per_host` at once, request starts at least
+`per_host_interval` apart), then a global slot (`concurrency`). The host is
+taken first so that a host waiting for its interval never sits on global
+slots that other hosts could use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import email.utils
+import logging
+import random
+import re
+import socket
+import ssl
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from extractors.catalog import valid_http_url
+from extractors.health import is_redirect_status
+from extractors.records import FetchResult, Health, Hop
+from flows.address_guard import AddressGuard, dns_error_text
+
+log = logging.getLogger(__name__)
+
+DEFAULT_USER_AGENT = (
+    "Linkpflege/0.1 (+https://github.com/linkpflege/linkpflege; "
+    "link checker for curated catalogues)"
+)
+# Statuses worth asking again: overloaded or briefly broken servers.
+RETRY_STATUSES = frozenset({500, 502, 503, 504, 429})
+_DECODE_STEP = 64 * 1024
+_HOSTNAME = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """Knobs of the HTTP engine; plain values only, so settings pickle and hash.
+
+    TLS: `verify_tls=False` turns verification off; `ca_bundle` (a PEM file)
+    replaces the default trust store, which is how tests trust a local CA.
+    `trust_env` lets httpx read proxy variables and SSL_CERT_FILE.
+    """
+
+    concurrency: int = 64
+    per_host: int = 2
+    per_host_interval: float = 0.5
+    timeout: float = 30.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 10
+    retries: int = 2
+    backoff_base: float = 0.5
+    retry_after_cap: float = 30.0
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private_addresses: bool = False
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    trust_env: bool = True
+
+    def __post_init__(self) -> None:
+        problems = [
+            name
+            for name, bad in (
+                ("concurrency", self.concurrency < 1),
+                ("per_host", self.per_host < 1),
+                ("per_host_interval", self.per_host_interval < 0),
+                ("timeout", self.timeout <= 0),
+                ("max_bytes", self.max_bytes < 0),
+                ("max_redirects", self.max_redirects < 0),
+                ("retries", self.retries < 0),
+                ("backoff_base", self.backoff_base < 0),
+                ("retry_after_cap", self.retry_after_cap < 0),
+            )
+            if bad
+        ]
+        if problems:
+            raise ValueError(f"invalid fetch settings: {', '.join(problems)}")
+
+
+# --------------------------------------------------------------------------- politeness
+
+
+@dataclass(slots=True)
+class _HostState:
+    slots: asyncio.Semaphore
+    gate: asyncio.Lock = field(default_factory=asyncio.Lock)  # serialises request starts
+    next_start: float = 0.0
+
+
+class HostLimiter:
+    """Global and per-host concurrency plus a minimum interval between starts per host.
+
+    `acquire(host)` waits for a host slot, then for the host's interval, then
+    for a global slot; `release(host)` gives both back. One limiter serves one
+    event loop (one `fetch_all` call).
+    """
+
+    def __init__(self, concurrency: int, per_host: int, interval: float) -> None:
+        self._global = asyncio.Semaphore(concurrency)
+        self._per_host = per_host
+        self._interval = interval
+        self._hosts: dict[str, _HostState] = {}
+
+    def _state(self, host: str) -> _HostState:
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = _HostState(asyncio.Semaphore(self._per_host))
+        return state
+
+    async def acquire(self, host: str) -> None:
+        state = self._state(host)
+        await state.slots.acquire()
+        try:
+            async with state.gate:
+                loop = asyncio.get_running_loop()
+                wait = state.next_start - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                await self._global.acquire()
+                # The interval counts from the real start, after the global wait.
+                state.next_start = loop.time() + self._interval
+        except BaseException:
+            state.slots.release()
+            raise
+
+    def release(self, host: str) -> None:
+        self._global.release()
+        self._hosts[host].slots.release()
+
+
+# --------------------------------------------------------------------------- deadline
+
+
+class _Deadline:
+    """One URL's time budget on top of `asyncio.timeout`, paused while queueing."""
+
+    def __init__(self, timer: asyncio.Timeout, budget: float) -> None:
+        self._timer = timer
+        self._budget = budget
+        self._left = budget
+        self._loop = asyncio.get_running_loop()
+        self._since: float | None = self._loop.time()
+        timer.reschedule(self._since + budget)
+
+    def remaining(self) -> float:
+        if self._since is None:
+            return self._left
+        return self._left - (self._loop.time() - self._since)
+
+    def used(self) -> float:
+        return max(0.0, self._budget - self.remaining())
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        if self._since is None or self._timer.expired():
+            yield
+            return
+        self._left = self.remaining()
+        self._since = None
+        self._timer.reschedule(None)
+        try:
+            yield
+        finally:
+            self._since = self._loop.time()
+            if not self._timer.expired():
+                self._timer.reschedule(self._since + max(self._left, 0.0))
+
+
+# --------------------------------------------------------------------------- body
+
+
+class _CappedBody:
+    """Collects a response body up to `cap` decoded bytes, decoding gzip/deflate itself.
+
+    zlib is asked for at most cap+1 bytes per call, so a small compressed
+    chunk can never expand into a huge buffer (compression bombs stay bounded).
+    """
+
+    def __init__(self, cap: int, encoding: str) -> None:
+        self.cap = cap
+        self.body = bytearray()
+        self.truncated = False
+        self._probe_deflate = encoding == "deflate"
+        self._fed = False
+        self._zlib: zlib._Decompress | None = None
+        if encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        elif encoding == "deflate":
+            self._zlib = zlib.decompressobj()
+
+    def feed(self, raw: bytes) -> bool:
+        """Take one raw chunk; False once the cap is exceeded or the data is corrupt."""
+        if self._zlib is None:
+            return self._keep(raw)
+        self._fed = self._fed or bool(raw)
+        data = raw
+        while not self._zlib.eof:
+            # Small steps: zlib allocates its output buffer up front, so cap each call.
+            want = min(self.cap - len(self.body) + 1, _DECODE_STEP)
+            try:
+                out = self._zlib.decompress(data, want)
+            except zlib.error:
+                if self._probe_deflate:  # "deflate" is sent both with and without zlib header
+                    self._probe_deflate = False
+                    self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                self.truncated = True  # corrupt stream: keep what decoded cleanly
+                return False
+            self._probe_deflate = False
+            data = self._zlib.unconsumed_tail
+            if not self._keep(out):
+                return False
+            if not data and len(out) < want:
+                break  # input used up and no output pending
+        return True
+
+    def finish(self) -> None:
+        """The body ended; a compressed stream that did not reach its end is incomplete."""
+        if self._zlib is not None and self._fed and not self._zlib.eof and not self.truncated:
+            self.truncated = True
+
+    def _keep(self, data: bytes) -> bool:
+        room = self.cap - len(self.body)
+        if len(data) > room:
+            self.body += data[:room]
+            self.truncated = True
+            return False
+        self.body += data
+        return True
+
+
+def _content_encoding(response: httpx.Response) -> str:
+    return response.headers.get("content-encoding", "").strip().lower()
+
+
+async def read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+    """Read a streamed response's decoded body, at most `cap` bytes; (body, truncated)."""
+    try:
+        already = response.content  # responses built in memory (MockTransport) are pre-read
+    except httpx.ResponseNotRead:
+        pass
+    else:
+        capped = _CappedBody(cap, "")
+        capped.feed(already)
+        return bytes(capped.body), capped.truncated
+    encoding = _content_encoding(response)
+    if encoding in ("", "identity", "gzip", "x-gzip", "deflate"):
+        capped = _CappedBody(cap, encoding)
+        # aclosing: leaving the loop early must close the generator here, not at loop teardown.
+        async with contextlib.aclosing(response.aiter_raw()) as chunks:
+            async for raw in chunks:
+                if not capped.feed(raw):
+                    break
+        capped.finish()
+        return bytes(capped.body), capped.truncated
+    # Encodings we did not ask for (br, zstd…): httpx decodes what it can.
+    capped = _CappedBody(cap, "")
+    try:
+        async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+            async for chunk in chunks:
+                if not capped.feed(chunk):
+                    break
+    except httpx.DecodingError:
+        capped.truncated = True
+    return bytes(capped.body), capped.truncated
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A request that produced no HTTP answer."""
+
+    health: Health
+    detail: str
+    transient: bool = False
+
+
+_TLS_VERIFY_TEXT: dict[int, str] = {
+    9: "Zertifikat noch nicht gültig",
+    10: "Zertifikat abgelaufen",
+    18: "selbst signiertes Zertifikat (nicht vertrauenswürdig)",
+    19: "selbst signiertes Zertifikat in der Kette (nicht vertrauenswürdig)",
+    20: "Zertifikat nicht vertrauenswürdig (unbekannte Stelle oder fehlendes Zwischenzertifikat)",
+    21: "Zertifikat nicht vertrauenswürdig (Kette unvollständig)",
+    23: "Zertifikat widerrufen",
+}
+
+
+def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, its causes and contexts, and members of exception groups."""
+    seen: set[int] = set()
+    stack = [exc]
+    while stack:
+        current = stack.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            stack.extend(current.exceptions)
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                stack.append(linked)
+
+
+def tls_detail(error: ssl.SSLCertVerificationError, host: str) -> str:
+    """German detail for a failed certificate check: expired, wrong host, untrusted…"""
+    code = error.verify_code
+    message = error.verify_message or error.reason or str(error)
+    if code in (62, 64):  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+        return f"Zertifikat gilt nicht für {host} ({message})"
+    text = _TLS_VERIFY_TEXT.get(code)
+    return f"{text} ({message})" if text else f"Zertifikat ungültig ({message})"
+
+
+def failure_from_exception(exc: BaseException, host: str) -> _Failure:
+    """Map an httpx/OS exception to a health value, a German detail, and whether to retry."""
+    chain = list(_exception_chain(exc))
+    for link in chain:
+        if isinstance(link, ssl.SSLCertVerificationError):
+            return _Failure(Health.TLS_ERROR, tls_detail(link, host))
+    for link in chain:
+        if isinstance(link, socket.gaierror):
+            return _Failure(Health.DNS_ERROR, dns_error_text(link, host))
+    if isinstance(exc, httpx.TimeoutException):
+        kind = {
+            httpx.ConnectTimeout: "beim Verbindungsaufbau",
+            httpx.ReadTimeout: "beim Lesen",
+            httpx.WriteTimeout: "beim Senden",
+            httpx.PoolTimeout: "beim Warten auf eine Verbindung",
+        }.get(type(exc), "")
+        return _Failure(Health.TIMEOUT, f"Zeitüberschreitung {kind}".strip())
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | httpx.LocalProtocolError):
+        return _Failure(Health.INVALID_URL, f"URL nicht abrufbar: {exc}")
+    for link in chain:
+        if isinstance(link, ConnectionRefusedError):
+            return _Failure(Health.CONNECTION_ERROR, "Verbindung abgelehnt", transient=True)
+        if isinstance(link, ConnectionResetError | ssl.SSLEOFError | ssl.SSLZeroReturnError):
+            return _Failure(Health.CONNECTION_ERROR, "Verbindung zurückgesetzt", transient=True)
+        if isinstance(link, ssl.SSLError):
+            reason = getattr(link, "reason", None) or str(link)
+            return _Failure(Health.TLS_ERROR, f"TLS-Fehler beim Verbindungsaufbau ({reason})")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        text = str(exc)
+        if "without sending" in text or "closed" in text:
+            return _Failure(Health.CONNECTION_ERROR, "Server schloss ohne Antwort", transient=True)
+        return _Failure(Health.CONNECTION_ERROR, f"Fehlerhafte HTTP-Antwort ({text[:120]})")
+    if isinstance(exc, httpx.TransportError):
+        for link in chain:
+            if isinstance(link, OSError) and link.strerror:
+                detail = f"Verbindungsfehler ({link.strerror})"
+                return _Failure(Health.CONNECTION_ERROR, detail, transient=True)
+        text = str(exc) or type(exc).__name__
+        return _Failure(Health.CONNECTION_ERROR, f"Verbindungsfehler ({text[:120]})", True)
+    return _Failure(Health.CONNECTION_ERROR, f"Unerwarteter Fehler ({type(exc).__name__})")
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def invalid_url_reason(url: str) -> str | None:
+    """Why this catalogue URL cannot be fetched (German), or None when it can be tried.
+
+    Agrees with `extractors.catalog.valid_http_url` (the catalogue's own check)
+    and adds the reason; surrounding whitespace is forgiven here.
+    """
+    reason = _url_problem(url.strip())
+    if reason is None and not valid_http_url(url.strip()):
+        reason = "ungültige URL"
+    return reason
+
+
+def _url_problem(text: str) -> str | None:
+    if not text:
+        return "leere URL"
+    try:
+        parsed = httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        return f"ungültige URL ({exc})"
+    if not parsed.scheme:
+        return "keine absolute URL (Schema fehlt)"
+    if parsed.scheme not in ("http", "https"):
+        return f"nicht unterstütztes Schema {parsed.scheme!r}"
+    return _invalid_host_reason(parsed)
+
+
+def _invalid_host_reason(parsed: httpx.URL) -> str | None:
+    host = parsed.raw_host.decode("ascii", "replace")
+    if not host:
+        return "Hostname fehlt"
+    if ":" in host:  # IPv6 literal; httpx already validated it
+        return None
+    if len(host) > 253 or not _HOSTNAME.match(host):
+        return f"ungültiger Hostname {parsed.host!r}"
+    return None
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), None if unusable."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_delay(retry_number: int, base: float, rng: random.Random | None = None) -> float:
+    """Exponential backoff with "equal jitter": between half and all of base·2^(n-1)."""
+    ceiling = base * 2 ** max(retry_number - 1, 0)
+    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+
+
+# --------------------------------------------------------------------------- one URL
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """The final HTTP answer of one request (redirects carry no body)."""
+
+    url: httpx.URL
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
+    truncated: bool = False
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+
+class _UrlRun:
+    """The mutable state of fetching one URL: hops so far, attempts, the deadline."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        settings: FetchSettings,
+        limiter: HostLimiter,
+        guard: AddressGuard,
+        checked_at: dt.datetime,
+    ) -> None:
+        self.client = client
+        self.url = url
+        self.settings = settings
+        self.limiter = limiter
+        self.guard = guard
+        self.checked_at = checked_at
+        self.current = httpx.URL(url.strip())
+        self.hops: list[Hop] = []
+        self.attempts = 1
+        self.retries_left = settings.retries
+        self.deadline: _Deadline | None = None
+
+    def result(self, answer: _Answer | None = None, failure: _Failure | None = None) -> FetchResult:
+        """The FetchResult so far; `answer` is the last HTTP answer when it matters.
+
+        A failure with an answer (a bad redirect) keeps that answer's status and
+        headers; a failure without one (timeout, refused…) has no status.
+        """
+        return FetchResult(
+            url=self.url,
+            final_url=str(self.current),
+            status=answer.status if answer else None,
+            hops=tuple(self.hops),
+            headers=answer.headers if answer else (),
+            body=answer.body if answer and not failure else b"",
+            truncated=answer.truncated if answer and not failure else False,
+            error=failure.health if failure else None,
+            error_detail=failure.detail if failure else None,
+            attempts=self.attempts,
+            elapsed_s=round(self.deadline.used(), 4) if self.deadline else 0.0,
+            checked_at=self.checked_at,
+        )
+
+    async def follow(self) -> FetchResult:
+        """Request, follow redirects by hand, and return the final result."""
+        seen: set[Hop] = set()
+        while True:
+            outcome = await self._request_with_retries(self.current)
+            if isinstance(outcome, _Failure):
+                return self.result(failure=outcome)
+            location = (outcome.header("location") or "").strip()
+            if not (is_redirect_status(outcome.status) and location):
+                return self.result(outcome)
+            try:
+                target = self.current.join(location)
+            except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+                failure = _Failure(Health.INVALID_URL, f"Ungültiges Weiterleitungsziel ({exc})")
+                return self.result(outcome, failure)
+            hop = Hop(str(self.current), outcome.status, str(target))
+            self.hops.append(hop)
+            if target.scheme not in ("http", "https"):
+                detail = f"Weiterleitung auf nicht unterstütztes Schema {target.scheme!r}"
+                return self.result(outcome, _Failure(Health.INVALID_URL, detail))
+            bad_host = _invalid_host_reason(target)
+            if bad_host:
+                detail = f"Weiterleitung: {bad_host}"
+                return self.result(outcome, _Failure(Health.INVALID_URL, detail))
+            if hop in seen:
+                detail = f"Weiterleitungsschleife über {target}"
+                return self.result(outcome, _Failure(Health.TOO_MANY_REDIRECTS, detail))
+            seen.add(hop)
+            if len(self.hops) > self.settings.max_redirects:
+                detail = f"Mehr als {self.settings.max_redirects} Weiterleitungen"
+                return self.result(outcome, _Failure(Health.TOO_MANY_REDIRECTS, detail))
+            self.current = target
+
+    async def _request_with_retries(self, url: httpx.URL) -> _Answer | _Failure:
+        while True:
+            outcome = await self._request(url)
+            delay = self._retry_delay(outcome)
+            if delay is None:
+                return outcome
+            self.retries_left -= 1
+            self.attempts += 1
+            await asyncio.sleep(delay)
+
+    def _retry_delay(self, outcome: _Answer | _Failure) -> float | None:
+        """Seconds to wait before asking again, or None to accept this outcome."""
+        if self.retries_left <= 0:
+            return None
+        retry_number = self.settings.retries - self.retries_left + 1
+        delay = backoff_delay(retry_number, self.settings.backoff_base)
+        if isinstance(outcome, _Failure):
+            if not outcome.transient:
+                return None
+        elif outcome.status in RETRY_STATUSES:
+            now = dt.datetime.now(dt.UTC)
+            wait = retry_after_seconds(outcome.header("retry-after"), now)
+            if wait is not None:
+                if wait > self.settings.retry_after_cap:
+                    return None  # the server asks for more patience than we have tonight
+                delay = max(delay, wait)
+        else:
+            return None
+        assert self.deadline is not None
+        if delay >= self.deadline.remaining():
+            return None  # waiting would only turn a real answer into a timeout
+        return delay
+
+    async def _request(self, url: httpx.URL) -> _Answer | _Failure:
+        """One GET: guard, politeness slot, send, read (redirects: no body)."""
+        host = url.raw_host.decode("ascii").lower()
+        assert self.deadline is not None
+        with self.deadline.paused():
+            await self.limiter.acquire(host)
+        try:
+            if not self.settings.allow_private_addresses:
+                port = url.port or (443 if url.scheme == "https" else 80)
+                check = await self.guard.check(host, port)
+                if check.dns_error:
+                    return _Failure(Health.DNS_ERROR, check.dns_error)
+                if check.blocked_reason:
+                    return _Failure(Health.BLOCKED, check.blocked_reason)
+            try:
+                request = self.client.build_request("GET", url)
+                response = await self.client.send(request, stream=True)
+            except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+                return failure_from_exception(exc, host)
+            try:
+                headers = tuple(response.headers.multi_items())
+                location = response.extensions.get(_LOCATION_KEY)
+                if location is not None:
+                    headers += (("Location", location),)
+                if is_redirect_status(response.status_code) and location and location.strip():
+                    return _Answer(url, response.status_code, headers)
+                try:
+                    body, truncated = await read_capped(response, self.settings.max_bytes)
+                except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+                    failure = failure_from_exception(exc, host)
+                    detail = f"Übertragung abgebrochen: {failure.detail}"
+                    return _Failure(failure.health, detail, failure.transient)
+                return _Answer(url, response.status_code, headers, body, truncated)
+            finally:
+                await response.aclose()
+        finally:
+            self.limiter.release(host)
+
+
+_LOCATION_KEY = "linkpflege.location"
+
+
+async def _take_location(response: httpx.Response) -> None:
+    """Response hook: move Location out of httpx's sight into `response.extensions`.
+
+    Even with follow_redirects=False httpx builds the next request for every
+    redirect, and raises on a Location it cannot parse (`javascript:…`, broken
+    URLs) before we see the answer. We follow redirects by hand, so we take
+    the Location away before httpx looks.
+    """
+    values = response.headers.get_list("location")
+    if values:
+        response.extensions[_LOCATION_KEY] = values[0]
+        del response.headers["location"]
+
+
+def _ensure_location_hook(client: httpx.AsyncClient) -> None:
+    hooks = client.event_hooks
+    if _take_location not in hooks["response"]:
+        client.event_hooks = {**hooks, "response": [*hooks["response"], _take_location]}
+
+
+async def fetch_one(
+    client: httpx.AsyncClient,
+    url: str,
+    settings: FetchSettings,
+    limiter: HostLimiter,
+    *,
+    guard: AddressGuard | None = None,
+) -> FetchResult:
+    """Fetch one URL within its total deadline; never raises for a per-URL problem.
+
+    `client` should come from `build_client` (any AsyncClient works; the
+    Location hook is added to it if missing). `guard` shares DNS answers
+    between URLs; without one, each call makes its own.
+    """
+    _ensure_location_hook(client)
+    checked_at = dt.datetime.now(dt.UTC)
+    problem = invalid_url_reason(url)
+    if problem:
+        return FetchResult(
+            url=url,
+            error=Health.INVALID_URL,
+            error_detail=problem,
+            attempts=0,
+            checked_at=checked_at,
+        )
+    run = _UrlRun(
+        client,
+        url,
+        settings,
+        limiter,
+        guard or AddressGuard(allow_private=settings.allow_private_addresses),
+        checked_at,
+    )
+    timer = asyncio.timeout(None)
+    try:
+        async with timer:
+            run.deadline = _Deadline(timer, settings.timeout)
+            return await run.follow()
+    except TimeoutError:
+        detail = f"Keine vollständige Antwort innerhalb von {settings.timeout:g} s"
+        return run.result(failure=_Failure(Health.TIMEOUT, detail))
+    except Exception as exc:  # a bug must not sink the other URLs of the shard
+        log.exception("unexpected error while fetching %s", url)
+        return run.result(failure=failure_from_exception(exc, run.current.host))
+
+
+def build_client(
+    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The one AsyncClient of a `fetch_all` call (redirects off: we follow them by hand)."""
+    verify: ssl.SSLContext | bool
+    if not settings.verify_tls:
+        verify = False
+    elif settings.ca_bundle:
+        verify = ssl.create_default_context(cafile=settings.ca_bundle)
+    else:
+        verify = True
+    # httpx's own timeouts are a backstop only; the total deadline is ours.
+    backstop = httpx.Timeout(settings.timeout + 5.0)
+    headers = {
+        "User-Agent": settings.user_agent,
+        "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8",
+        "Accept-Language": "de,en;q=0.7",
+        "Accept-Encoding": "gzip, deflate",  # the encodings `read_capped` bounds itself
+    }
+    limits = httpx.Limits(
+        max_connections=None,  # the HostLimiter bounds concurrency
+        max_keepalive_connections=settings.concurrency,
+        keepalive_expiry=5.0,
+    )
+    return httpx.AsyncClient(
+        headers=headers,
+        event_hooks={"response": [_take_location]},
+        verify=verify,
+        timeout=backstop,
+        follow_redirects=False,
+        limits=limits,
+        transport=transport,
+        trust_env=settings.trust_env,
+    )
+
+
+async def fetch_all(
+    urls: Sequence[str],
+    settings: FetchSettings,
+    *,
+    on_result: Callable[[FetchResult], None] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> dict[str, FetchResult]:
+    """Fetch every distinct URL once, politely; results keyed by the URL as given.
+
+    `on_result` is called as each result arrives (for progress or streaming
+    writes); an exception raised by it cancels the run and propagates.
+    `transport` replaces the network (httpx.MockTransport in pure tests).
+    """
+    unique = list(dict.fromkeys(urls))
+    limiter = HostLimiter(settings.concurrency, settings.per_host, settings.per_host_interval)
+    guard = AddressGuard(allow_private=settings.allow_private_addresses)
+    results: dict[str, FetchResult] = {}
+
+    async def fetch_and_report(url: str) -> None:
+        result = await fetch_one(client, url, settings, limiter, guard=guard)
+        results[url] = result
+        if on_result is not None:
+            on_result(result)
+
+    async with build_client(settings, transport) as client, asyncio.TaskGroup() as tasks:
+        for url in unique:
+            tasks.create_task(fetch_and_report(url))
+    return {url: results[url] for url in unique}

@@ -1,0 +1,150 @@
+"""Run settings: flags beat `LINKPFLEGE_*` environment, which beats `linkpflege.toml`, which beats defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CATALOG = PROJECT_ROOT / "data" / "catalog" / "kgst-fluechtlinge.csv"
+CONFIG_FILE_NAME = "linkpflege.toml"
+ENV_PREFIX = "LINKPFLEGE_"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+DEFAULT_USER_AGENT = (
+    "Linkpflege/0.1 (+https://github.com/linkpflege/linkpflege; "
+    "nightly link check of the KGSt catalogue)"
+)
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names the setting and its origin."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    catalog: Path = BUNDLED_CATALOG
+    data_dir: Path = Path("data")
+    now: dt.datetime | None = None
+    stale_after_days: int = 730
+    allow_private_addresses: bool = False
+    concurrency: int = 64
+    per_host: int = 2
+    per_host_interval: float = 0.5
+    timeout: float = 30.0
+    user_agent: str = DEFAULT_USER_AGENT
+    ignore_robots: bool = False
+    max_bytes: int = 5_000_000
+    max_redirects: int = 10
+    retries: int = 2
+    confirm_after_nights: int = 2
+    shard_size: int = 2000
+    progress: bool | None = None  # None: show a bar only on a terminal
+    schedule_cron: str = "30 2 * * *"
+    schedule_timezone: str = "Europe/Berlin"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def curated_dir(self) -> Path:
+        return self.data_dir / "curated"
+
+    def run_moment(self) -> dt.datetime:
+        """The run's notion of "now" (UTC); the clock is read only when --now is not given."""
+        if self.now is not None:
+            return self.now
+        return dt.datetime.now(dt.UTC)
+
+    def run_date(self) -> dt.date:
+        """The night's calendar day, in Berlin, because editors think in local days."""
+        return self.run_moment().astimezone(BERLIN).date()
+
+
+def parse_now(text: str) -> dt.datetime:
+    """Accept a date (`2026-11-26`, taken as noon in Berlin) or an ISO datetime (naive = Berlin)."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            return dt.datetime.combine(day, dt.time(12), BERLIN).astimezone(dt.UTC)
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise SettingsError(f"--now: {text!r} is not an ISO date or datetime") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BERLIN)
+    return moment.astimezone(dt.UTC)
+
+
+def _convert(name: str, value: Any, origin: str) -> Any:
+    field_type = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if name == "now":
+            return value if isinstance(value, dt.datetime) else parse_now(str(value))
+        if field_type == "Path":
+            return Path(str(value)).expanduser()
+        if field_type in ("bool", "bool | None"):
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).strip().lower()
+            if lowered in ("1", "true", "yes", "on", "ja"):
+                return True
+            if lowered in ("0", "false", "no", "off", "nein"):
+                return False
+            raise ValueError(value)
+        if field_type == "int":
+            number = int(value)
+            if number < 1:
+                raise ValueError(value)
+            return number
+        if field_type == "float":
+            number = float(value)
+            if number < 0:
+                raise ValueError(value)
+            return number
+        return str(value)
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(f"{origin}: invalid value {value!r} for {name}") from exc
+
+
+def load_settings(
+    flags: Mapping[str, Any],
+    *,
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> Settings:
+    """Merge the four layers. `flags` holds only options the user actually gave."""
+    environ = os.environ if environ is None else environ
+    names = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    path = config_path or Path(environ.get(ENV_PREFIX + "CONFIG", CONFIG_FILE_NAME))
+    if path.is_file():
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"{path}: cannot read settings: {exc}") from exc
+        for key, value in table.get("linkpflege", table).items():
+            name = key.replace("-", "_")
+            if name not in names:
+                raise SettingsError(f"{path}: unknown setting {key!r}")
+            values[name] = _convert(name, value, str(path))
+
+    for name in names:
+        env_value = environ.get(ENV_PREFIX + name.upper())
+        if env_value is not None and env_value != "":
+            values[name] = _convert(name, env_value, ENV_PREFIX + name.upper())
+
+    for name, value in flags.items():
+        if value is not None:
+            values[name] = _convert(name, value, "--" + name.replace("_", "-"))
+
+    return dataclasses.replace(Settings(), **values)

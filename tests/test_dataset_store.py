@@ -1,0 +1,173 @@
+"""The curated dataset: explicit schema, round trip, history partitions, publishing that loses nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from extractors.records import EntryVerdict, Health, Hop, LinkRow, Verdict
+from flows import dataset_store
+from flows.dataset_schema import ENTRIES_SCHEMA, HISTORY_SCHEMA, LINKS_SCHEMA, SCHEMA_VERSION
+from flows.dataset_store import (
+    DatasetError,
+    history_partition,
+    publish,
+    read_entries,
+    read_links,
+)
+
+NIGHT = dt.date(2026, 11, 26)
+
+
+def link_row(**changes) -> LinkRow:
+    values = dict(
+        entry_id="monheim-gesundheitskarte",
+        link_label="Weitere Informationen",
+        url="https://www.monheim.de/a",
+        run_date=NIGHT,
+        checked_at=dt.datetime(2026, 11, 26, 1, 30, tzinfo=dt.UTC),
+        health=Health.MOVED,
+        http_status=200,
+        final_url="https://www.monheim.de/b",
+        redirect_chain=(Hop("https://www.monheim.de/a", 301, "/b"),),
+        error_detail=None,
+        content_type="text/html",
+        title="Gesundheitskarte für Flüchtlinge",
+        summary="Als erste Kommune …",
+        language="de",
+        published=dt.date(2015, 11, 3),
+        modified=None,
+        date_source="visible_text",
+        content_date=dt.date(2015, 11, 3),
+        age_days=4041,
+        stale=True,
+        content_hash="abc",
+        first_seen=NIGHT,
+        last_ok=NIGHT,
+        last_changed=None,
+        failing_since=None,
+        consecutive_failures=0,
+        confirmed_broken=False,
+        attempts=1,
+        elapsed_ms=120,
+        bytes_read=2048,
+    )
+    values.update(changes)
+    return LinkRow(**values)
+
+
+def entry(**changes) -> EntryVerdict:
+    values = dict(
+        entry_id="monheim-gesundheitskarte",
+        provider="Stadt Monheim am Rhein",
+        provider_type="Stadt",
+        title="Gesundheitskarte",
+        description="…",
+        run_date=NIGHT,
+        verdict=Verdict.STALE,
+        reasons=("Inhalt zuletzt datiert 03.11.2015.",),
+        links_total=2,
+        links_ok=1,
+        links_failing=0,
+        links_missing_url=1,
+        newest_content_date=dt.date(2015, 11, 3),
+        extra=(("region", "NRW"),),
+    )
+    values.update(changes)
+    return EntryVerdict(**values)
+
+
+def rows() -> list[LinkRow]:
+    missing = link_row(
+        url=None,
+        link_label="Twitter",
+        health=None,
+        http_status=None,
+        checked_at=None,
+        redirect_chain=(),
+        final_url=None,
+        content_type=None,
+        title=None,
+        summary=None,
+        published=None,
+        content_date=None,
+        date_source=None,
+        age_days=None,
+        stale=None,
+        content_hash=None,
+        last_ok=None,
+        elapsed_ms=None,
+        bytes_read=0,
+        attempts=0,
+    )
+    return [link_row(), missing]
+
+
+def test_publish_writes_explicit_schema_and_reads_back(tmp_path: Path):
+    published = publish(tmp_path, NIGHT, rows(), [entry()])
+    links = pq.read_table(published.links)
+    assert links.schema.equals(LINKS_SCHEMA, check_metadata=False)
+    assert links.schema.metadata[b"schema_version"] == SCHEMA_VERSION.encode()
+    assert links.schema.field("http_status").type == pa.int16()
+    assert links.schema.field("title").type == pa.string()  # not large_string
+    assert links.schema.field("published").type == pa.date32()
+    assert links.schema.field("checked_at").type == pa.timestamp("us", tz="UTC")
+    assert pq.read_table(published.entries).schema.equals(ENTRIES_SCHEMA, check_metadata=False)
+    history = pq.read_table(published.history)
+    assert history.schema.equals(HISTORY_SCHEMA, check_metadata=False)
+    assert "run_date" not in history.schema.names
+    assert published.history.parent == history_partition(tmp_path, NIGHT)
+
+    assert read_links(tmp_path) == rows()
+    assert read_entries(tmp_path) == [entry()]
+
+
+def test_nullable_integers_stay_integers_in_pandas(tmp_path: Path):
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    # As the README shows it: nullable dtypes keep a missing status from turning 200 into 200.0.
+    frame = pd.read_parquet(tmp_path / "links.parquet", dtype_backend="numpy_nullable")
+    assert str(frame["http_status"].dtype) == "Int16"
+    assert frame["http_status"].tolist()[0] == 200
+    assert frame["health"].isna().tolist() == [False, True]
+
+
+def test_rerun_of_a_night_replaces_its_partition(tmp_path: Path):
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    publish(tmp_path, NIGHT, rows()[:1], [entry()])
+    files = list(history_partition(tmp_path, NIGHT).iterdir())
+    assert [f.name for f in files] == ["links.parquet"]
+    assert pq.read_table(files[0]).num_rows == 1
+
+
+def test_failure_while_writing_leaves_previous_dataset_intact(tmp_path: Path, monkeypatch):
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*.parquet")}
+    calls = {"n": 0}
+    real_write = dataset_store._write_parquet
+
+    def failing_write(table, temp):
+        calls["n"] += 1
+        if calls["n"] == 3:  # the history and links files are staged, entries fails
+            raise OSError(28, "No space left on device", str(temp))
+        real_write(table, temp)
+
+    monkeypatch.setattr(dataset_store, "_write_parquet", failing_write)
+    with pytest.raises(DatasetError, match="No space left"):
+        publish(tmp_path, NIGHT + dt.timedelta(days=1), rows()[:1], [entry()])
+    after = {p: p.read_bytes() for p in tmp_path.rglob("*.parquet")}
+    assert after == before
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_foreign_parquet_is_a_clear_error_naming_the_file(tmp_path: Path):
+    pq.write_table(pa.table({"x": [1]}), tmp_path / "links.parquet")
+    with pytest.raises(DatasetError, match=r"links\.parquet.*schema_version"):
+        read_links(tmp_path)
+    (tmp_path / "entries.parquet").write_bytes(b"PAR1 truncated")
+    with pytest.raises(DatasetError, match=r"entries\.parquet"):
+        read_entries(tmp_path)
