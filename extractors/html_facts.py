@@ -293,18 +293,17 @@ def summarise_text(text: str | None, *, title: str | None = None) -> str | None:
     """
     if not text:
         return None
-    lines = [_normalise_space(line) for line in text.splitlines()]
-    lines = [line for line in lines if line]
     folded_title = _fold(title or "")
-    start = 0
-    for index, line in enumerate(lines):
-        if folded_title and _fold(line) == folded_title:
-            continue
-        if len(line) >= _MIN_LEAD_LINE_CHARS or line.endswith((".", "!", "?")):
-            start = index
-            break
-    else:
-        start = 0
+    lines = [_normalise_space(line) for line in text.splitlines()]
+    lines = [line for line in lines if line and not (folded_title and _fold(line) == folded_title)]
+    start = next(
+        (
+            index
+            for index, line in enumerate(lines)
+            if len(line) >= _MIN_LEAD_LINE_CHARS or line.endswith((".", "!", "?"))
+        ),
+        0,
+    )
     summary = cut_text(" ".join(lines[start:]), MAX_SUMMARY_CHARS)
     return summary or None
 

@@ -108,7 +108,10 @@ def find_dates_in_tree(
                 break
     published = published or claim_from_url(url, run_date)
     if published is None and root is not None:
-        published = _from_htmldate_on_content(root, run_date)
+        fallback = _from_htmldate_on_content(root, run_date)
+        # Not when it merely echoes (or contradicts) the modification date found above.
+        if fallback and (modified is None or fallback.value < modified.value):
+            published = fallback
     modified = modified or claim_from_http_header(last_modified, run_date)
     return reconcile(published, modified)
 
@@ -589,7 +592,7 @@ def _load_json_lenient(raw: str) -> object | None:
     text = raw.strip()
     for wrapper in ("<!--", "-->", "//<![CDATA[", "//]]>", "<![CDATA[", "]]>"):
         text = text.replace(wrapper, "")
-    text = text.strip().rstrip(";")
+    text = text.strip().rstrip(";,").strip()
     if not text:
         return None
     for candidate in (text, _TRAILING_COMMA.sub(r"\1", text)):

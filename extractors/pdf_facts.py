@@ -39,7 +39,9 @@ PDF_METADATA_CONFIDENCE = 0.8
 # Text for the content hash: enough pages to notice a new version, bounded for big reports.
 MAX_HASH_PAGES = 20
 
-_PDF_DATE = re.compile(r"^\s*(?:D\s*:)?\s*((?:19|20)\d{2})(\d{2})?(\d{2})?")
+# "D:YYYYMMDDHHmmSS…" with everything after the year optional; "2015-11-03" is left to the
+# ISO parser (hence no separator after the digits).
+_PDF_DATE = re.compile(r"^\s*(?:D\s*:)?\s*((?:19|20)\d{2})(\d{2})?(\d{2})?(?![-/.])")
 _XMP_DATE = {
     "published": re.compile(r"xmp:CreateDate\s*(?:=\s*[\"']|>)\s*([^\"'<]{4,40})", re.IGNORECASE),
     "modified": re.compile(r"xmp:ModifyDate\s*(?:=\s*[\"']|>)\s*([^\"'<]{4,40})", re.IGNORECASE),

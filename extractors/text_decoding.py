@@ -97,7 +97,7 @@ def _decode(body: bytes, content_type: str | None) -> str:
     if body.isascii():
         return body.decode("ascii")
     if _is_utf8(body):
-        return body.decode("utf-8")
+        return body.decode("utf-8", errors="replace")
     guess = _guess_charset(body)
     if guess:
         return body.decode(guess, errors="replace")
@@ -107,15 +107,11 @@ def _decode(body: bytes, content_type: str | None) -> str:
 def _try_declared(body: bytes, encoding: str) -> str | None:
     """Decode with the declared charset, or None when the bytes clearly say otherwise."""
     if encoding == "utf-8":
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            # Declared UTF-8 but is not: typical for old Latin-1 pages behind a new server.
-            # Tolerate a few broken bytes (a truncated body ends mid-character).
-            text = body.decode("utf-8", errors="replace")
-            return text if text.count("\ufffd") <= 3 else None
+        # Declared UTF-8 but is not: typical for old Latin-1 pages behind a new server.
+        # (A body cut by the byte cap that ends mid-character still counts as UTF-8.)
+        return body.decode("utf-8", errors="replace") if _is_utf8(body) else None
     if _is_single_byte(encoding) and _UTF8_MULTIBYTE.search(body) and _is_utf8(body):
-        return body.decode("utf-8")
+        return body.decode("utf-8", errors="replace")
     return body.decode(encoding, errors="replace")
 
 
@@ -139,15 +135,11 @@ def _charset_from_markup(body: bytes) -> str | None:
 
 
 def _is_utf8(body: bytes) -> bool:
+    """Valid UTF-8, allowing an incomplete character at the end (a body cut by the byte cap)."""
     try:
-        body.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
     except UnicodeDecodeError:
-        # A body cut by the byte cap may end inside a multi-byte character.
-        try:
-            body[:-3].decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-        return len(body) > 3
+        return False
     return True
 
 

@@ -92,17 +92,66 @@ CATALOG_HEADER = ["entry_id", "provider", "title", "link_label", "url", "max_age
 
 def write_catalog(path: Path, web: LocalWeb, tls_web: LocalWeb) -> None:
     rows = [
-        ("leipzig", "Stadt Leipzig", "Willkommens-Stadtplan", "Weitere Informationen", web.url("/leipzig"), ""),
-        ("monheim", "Stadt Monheim am Rhein", "Gesundheitskarte", "Weitere Informationen", web.url("/monheim"), ""),
-        ("muenchen", "Landeshauptstadt München", "Coming Home", "Weitere Informationen", web.url("/muenchen-alt"), ""),
+        (
+            "leipzig",
+            "Stadt Leipzig",
+            "Willkommens-Stadtplan",
+            "Weitere Informationen",
+            web.url("/leipzig"),
+            "",
+        ),
+        (
+            "monheim",
+            "Stadt Monheim am Rhein",
+            "Gesundheitskarte",
+            "Weitere Informationen",
+            web.url("/monheim"),
+            "",
+        ),
+        (
+            "muenchen",
+            "Landeshauptstadt München",
+            "Coming Home",
+            "Weitere Informationen",
+            web.url("/muenchen-alt"),
+            "",
+        ),
         ("muenchen", "", "", "Kurzlink", web.url("/kurzlink"), ""),
-        ("konstanz", "Stadt Konstanz", "Bürgerinformation", "Bürgerinformation", web.url("/konstanz"), "30000"),
-        ("bremen", "Freie Hansestadt Bremen", "Ausbildungsplätze", "Flyer", web.url("/flyer.pdf"), ""),
+        (
+            "konstanz",
+            "Stadt Konstanz",
+            "Bürgerinformation",
+            "Bürgerinformation",
+            web.url("/konstanz"),
+            "30000",
+        ),
+        (
+            "bremen",
+            "Freie Hansestadt Bremen",
+            "Ausbildungsplätze",
+            "Flyer",
+            web.url("/flyer.pdf"),
+            "",
+        ),
         ("gone", "Stadt A", "Verschwunden", "Weitere Informationen", web.url("/gone"), ""),
         ("broken", "Stadt B", "Serverfehler", "Weitere Informationen", web.url("/broken"), ""),
         ("slow", "Stadt C", "Langsam", "Weitere Informationen", web.url("/slow"), ""),
-        ("refused", "Stadt D", "Abgeschaltet", "Weitere Informationen", f"http://127.0.0.1:{closed_port()}/", ""),
-        ("nodns", "Stadt E", "Domain verfallen", "Weitere Informationen", "http://stadt-e.invalid/fluechtlinge", ""),
+        (
+            "refused",
+            "Stadt D",
+            "Abgeschaltet",
+            "Weitere Informationen",
+            f"http://127.0.0.1:{closed_port()}/",
+            "",
+        ),
+        (
+            "nodns",
+            "Stadt E",
+            "Domain verfallen",
+            "Weitere Informationen",
+            "http://stadt-e.invalid/fluechtlinge",
+            "",
+        ),
         ("tls", "Stadt F", "Zertifikat", "Weitere Informationen", tls_web.url("/"), ""),
         ("intern", "Stadt G", "Intern", "Weitere Informationen", web.url("/intern"), ""),
         ("loop", "Stadt H", "Schleife", "Weitere Informationen", web.url("/loop-a"), ""),
@@ -237,10 +286,37 @@ def test_prefect_flow_end_to_end_two_nights(local_webs, tmp_path: Path, prefect_
     assert second["gone"]["failing_since"] == dt.date(2026, 11, 25)
     assert second["gone"]["confirmed_broken"] is True
     assert second["leipzig"]["first_seen"] == dt.date(2026, 11, 25)
-    verdicts = {r["entry_id"]: r["verdict"] for r in pq.read_table(curated / "entries.parquet").to_pylist()}
+    verdicts = {
+        r["entry_id"]: r["verdict"] for r in pq.read_table(curated / "entries.parquet").to_pylist()
+    }
     assert verdicts["gone"] == "broken"
     partitions = sorted(p.name for p in (curated / "history").iterdir())
     assert partitions == [f"run_date={NIGHT1}", f"run_date={NIGHT2}"]
+    assert_history_loads_alike(curated)
+
+
+def assert_history_loads_alike(curated: Path) -> None:
+    """The README's loading snippets, run as written: the same rows per night everywhere."""
+    import duckdb
+    import pandas as pd
+    import polars as pl
+
+    frame = pd.read_parquet(curated / "history")
+    by_pandas = frame.groupby(frame["run_date"].astype(str)).size().to_dict()
+    relation = duckdb.sql(
+        f"select * from read_parquet('{curated}/history/*/*.parquet', hive_partitioning=true)"
+    )
+    by_duckdb = {
+        str(day): n
+        for day, n in duckdb.sql("select run_date, count(*) from relation group by 1").fetchall()
+    }
+    polars_frame = pl.read_parquet(f"{curated}/history/**/*.parquet", hive_partitioning=True)
+    by_polars = {
+        str(day): n for day, n in polars_frame.group_by("run_date").len().iter_rows()
+    }
+    assert by_pandas == by_duckdb == by_polars == {NIGHT1: 16, NIGHT2: 16}
+    links = pd.read_parquet(curated / "links.parquet", dtype_backend="numpy_nullable")
+    assert str(links["http_status"].dtype) == "Int16"
 
 
 def _run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -299,7 +375,9 @@ def test_cli_run_as_a_user_then_offline_night_changes_nothing(local_webs, tmp_pa
 
 
 def test_cli_refuses_unreadable_catalogue_and_unwritable_data_dir(tmp_path: Path):
-    missing = _run_cli("run", "--catalog", str(tmp_path / "nope.csv"), "--data-dir", str(tmp_path), cwd=tmp_path)
+    missing = _run_cli(
+        "run", "--catalog", str(tmp_path / "nope.csv"), "--data-dir", str(tmp_path), cwd=tmp_path
+    )
     assert missing.returncode == 2
     assert missing.stderr.strip().splitlines() == [
         f"linkpflege: {tmp_path / 'nope.csv'}: cannot read catalogue (No such file or directory)"

@@ -1,0 +1,448 @@
+"""find_dates: the cascade finds real dates and refuses the false ones (chrome, future, copyright)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from extractors.page_dates import (
+    SOURCE_HTTP_HEADER,
+    SOURCE_JSON_LD,
+    SOURCE_META,
+    SOURCE_TIME_ELEMENT,
+    SOURCE_URL,
+    SOURCE_VISIBLE_TEXT,
+    find_dates,
+    find_text_dates,
+    parse_date_text,
+)
+from extractors.records import DateClaim
+from extractors.text_decoding import decode_html
+
+RUN_DATE = dt.date(2026, 11, 26)
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+URL = "https://www.beispielstadt.de/leben/fluechtlinge/seite.html"
+
+
+def fixture_dates(
+    name: str, *, url: str = URL, last_modified: str | None = None
+) -> tuple[DateClaim | None, DateClaim | None]:
+    html = decode_html((PAGES / name).read_bytes(), "text/html")
+    return find_dates(html, url=url, last_modified=last_modified, run_date=RUN_DATE)
+
+
+def page_dates(
+    body: str, *, url: str = URL, last_modified: str | None = None, head: str = ""
+) -> tuple[DateClaim | None, DateClaim | None]:
+    html = f"<html lang='de'><head><title>Seite</title>{head}</head><body>{body}</body></html>"
+    return find_dates(html, url=url, last_modified=last_modified, run_date=RUN_DATE)
+
+
+def day(claim: DateClaim | None) -> dt.date | None:
+    return claim.value if claim else None
+
+
+LOREM = (
+    "<p>Die Stadt unterstützt Geflüchtete bei der Suche nach Wohnraum, Sprachkursen und "
+    "Arbeit. Ehrenamtliche Helferinnen und Helfer sind herzlich willkommen.</p>"
+)
+
+# ---------------------------------------------------------------------------------------------
+# JSON-LD
+
+
+def test_json_ld_main_entity_and_not_organization_or_website() -> None:
+    published, modified = fixture_dates(
+        "monheim-gesundheitskarte-jsonld.html",
+        url="https://www.monheim.de/stadtleben/fluechtlinge/gesundheitskarte",
+    )
+    # Not the Organization's foundingDate/dateModified, not the WebSite's launch date.
+    assert published == DateClaim(dt.date(2015, 11, 3), SOURCE_JSON_LD, 0.9)
+    assert modified == DateClaim(dt.date(2016, 2, 10), SOURCE_JSON_LD, 0.9)
+
+
+def test_organization_dates_alone_are_no_page_dates() -> None:
+    head = """<script type="application/ld+json">
+      {"@context": "https://schema.org", "@type": "Organization", "name": "Kreis X",
+       "foundingDate": "2005-01-01", "dateModified": "2020-01-01", "datePublished": "2004-01-01"}
+    </script>"""
+    assert page_dates(f"<main>{LOREM}</main>", head=head) == (None, None)
+
+
+def test_malformed_json_ld_does_not_crash_and_meta_takes_over() -> None:
+    published, modified = fixture_dates("kreis-unterbringung-malformed-jsonld.html")
+    assert published == DateClaim(dt.date(2016, 1, 15), SOURCE_META, 0.85)
+    assert modified == DateClaim(dt.date(2016, 3, 1), SOURCE_META, 0.85)
+
+
+def test_json_ld_with_trailing_comma_is_read() -> None:
+    head = """<script type="application/ld+json">
+      {"@type": "NewsArticle", "datePublished": "2015-11-03T10:00:00+01:00",},
+    </script>"""
+    published, _ = page_dates(LOREM, head=head)
+    assert published == DateClaim(dt.date(2015, 11, 3), SOURCE_JSON_LD, 0.9)
+
+
+def test_json_ld_broken_by_unescaped_quotes_is_recovered_with_less_trust() -> None:
+    head = """<script type="application/ld+json">
+      {"@type": "Article", "headline": "Die "Willkommenskultur" in X",
+       "datePublished": "2015-11-03", "dateModified": "2016-01-20"}
+    </script>"""
+    published, modified = page_dates(LOREM, head=head)
+    assert day(published) == dt.date(2015, 11, 3)
+    assert day(modified) == dt.date(2016, 1, 20)
+    assert published is not None and published.source == SOURCE_JSON_LD
+    assert published.confidence < 0.9
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "{",
+        "",
+        "null",
+        "[1, 2, 3]",
+        '{"@graph": "nope"}',
+        '{"@type": "WebPage", "datePublished": {"@value": 17}}',
+        '{"@type": ["WebPage"], "datePublished": ["not a date"]}',
+        "[" * 5000,
+    ],
+)
+def test_garbage_json_ld_never_crashes(script: str) -> None:
+    head = f'<script type="application/ld+json">{script}</script>'
+    assert page_dates(f"<main>{LOREM}</main>", head=head) == (None, None)
+
+
+def test_json_ld_list_items_are_not_the_page() -> None:
+    head = """<script type="application/ld+json">
+      {"@type": "ItemList", "itemListElement": [
+        {"@type": "NewsArticle", "datePublished": "2026-11-20"},
+        {"@type": "NewsArticle", "datePublished": "2026-11-18"}]}
+    </script>"""
+    assert page_dates(f"<main>{LOREM}</main>", head=head) == (None, None)
+
+
+def test_json_ld_main_entity_of_webpage() -> None:
+    head = """<script type="application/ld+json">
+      {"@type": "WebPage", "mainEntity": {"@type": "Article", "datePublished": "2015-11-03"}}
+    </script>"""
+    assert day(page_dates(LOREM, head=head)[0]) == dt.date(2015, 11, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Meta tags
+
+
+def test_dublin_core_meta() -> None:
+    published, modified = fixture_dates("landkreis-dolmetscher-dc-meta.html")
+    assert published == DateClaim(dt.date(2015, 9, 21), SOURCE_META, 0.85)
+    assert modified == DateClaim(dt.date(2015, 12, 7), SOURCE_META, 0.85)
+
+
+@pytest.mark.parametrize(
+    ("meta", "expected_published", "expected_modified"),
+    [
+        ('<meta property="article:published_time" content="2015-11-03T08:00:00+01:00">',
+         dt.date(2015, 11, 3), None),
+        ('<meta property="og:updated_time" content="2016-01-20T10:00:00Z">',
+         None, dt.date(2016, 1, 20)),
+        ('<meta name="dcterms.modified" content="2016-01-20">', None, dt.date(2016, 1, 20)),
+        ('<meta name="DC.date.issued" content="03.11.2015">', dt.date(2015, 11, 3), None),
+        ('<meta name="date" content="2015-11-03">', dt.date(2015, 11, 3), None),
+        ('<meta http-equiv="last-modified" content="Tue, 03 Nov 2015 10:00:00 GMT">',
+         None, dt.date(2015, 11, 3)),
+        ('<meta itemprop="datePublished" content="2015-11-03">', dt.date(2015, 11, 3), None),
+        ('<meta name="date" content="kein Datum">', None, None),
+        ('<meta name="date" content="2015">', None, None),  # a bare year says too little
+        ('<meta name="keywords" content="2015-11-03">', None, None),
+    ],
+)  # fmt: skip
+def test_meta_tags(
+    meta: str, expected_published: dt.date | None, expected_modified: dt.date | None
+) -> None:
+    published, modified = page_dates(f"<main>{LOREM}</main>", head=meta)
+    assert day(published) == expected_published
+    assert day(modified) == expected_modified
+    for claim in (published, modified):
+        assert claim is None or claim.source == SOURCE_META
+
+
+def test_generic_meta_date_of_today_is_the_cms_clock() -> None:
+    meta = f'<meta name="date" content="{RUN_DATE.isoformat()}">'
+    assert page_dates(f"<main>{LOREM}</main>", head=meta) == (None, None)
+
+
+def test_specific_meta_beats_generic() -> None:
+    head = (
+        '<meta name="date" content="2014-01-01">'
+        '<meta property="article:published_time" content="2015-11-03">'
+    )
+    assert day(page_dates(LOREM, head=head)[0]) == dt.date(2015, 11, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# <time> in the content
+
+
+def test_time_element_in_article_not_in_aside() -> None:
+    body = f"""
+      <aside><time datetime="2026-11-20">20.11.2026</time></aside>
+      <main><article><h1>Sprachkurse</h1><time datetime="2015-11-03">3. November 2015</time>
+      {LOREM}</article></main>
+      <footer><time datetime="2026-11-25">heute</time></footer>"""
+    published, modified = page_dates(body)
+    assert published == DateClaim(dt.date(2015, 11, 3), SOURCE_TIME_ELEMENT, 0.65)
+    assert modified is None
+
+
+def test_time_element_itemprop_date_modified() -> None:
+    body = f"""<main>{LOREM}<p>Geändert: <time itemprop="dateModified" datetime="2016-02-01">
+      1. Februar 2016</time></p></main>"""
+    _, modified = page_dates(body)
+    assert modified == DateClaim(dt.date(2016, 2, 1), SOURCE_TIME_ELEMENT, 0.75)
+
+
+def test_teaser_list_of_articles_gives_no_page_date() -> None:
+    teasers = "".join(
+        f'<article><h2>Meldung {n}</h2><time datetime="2026-11-{n:02d}">x</time></article>'
+        for n in range(10, 14)
+    )
+    assert page_dates(f"<main><h1>Aktuelles</h1>{teasers}</main>") == (None, None)
+
+
+def test_comments_do_not_make_the_page_a_listing() -> None:
+    body = f"""<main><article><h1>Beitrag</h1><time datetime="2015-11-03">x</time>{LOREM}
+      </article><div class="comments"><article><time datetime="2026-01-05">y</time>Danke!
+      </article><article><time datetime="2026-02-05">z</time>Super!</article></div></main>"""
+    assert day(page_dates(body)[0]) == dt.date(2015, 11, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Visible German (and English) text in the content
+
+
+def test_stand_numeric_with_news_sidebar_cookie_banner_and_footer() -> None:
+    published, modified = fixture_dates(
+        "arnsberg-woerterbuch-stand-sidebar.html",
+        last_modified="Thu, 26 Nov 2026 03:00:00 GMT",  # a dynamic server's "now"
+    )
+    assert modified == DateClaim(dt.date(2015, 11, 3), SOURCE_VISIBLE_TEXT, 0.6)
+    assert published is None  # the sidebar's "Veröffentlicht am 23.11.2026" is not the page's
+
+
+def test_zuletzt_aktualisiert_with_month_name_and_future_events_ignored() -> None:
+    published, modified = fixture_dates("kommune-lotsen-aktualisiert-termine.html")
+    assert day(modified) == dt.date(2015, 11, 3)
+    assert modified is not None and modified.source == SOURCE_VISIBLE_TEXT
+    assert published is None
+
+
+def test_undated_page_with_copyright_cookie_banner_and_nav_dates_stays_undated() -> None:
+    assert fixture_dates("stadt-ehrenamt-undated.html") == (None, None)
+
+
+def test_english_last_updated() -> None:
+    published, modified = fixture_dates("english-refugees-last-updated.html")
+    assert day(modified) == dt.date(2015, 11, 3)
+    assert published is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("Stand: 03.11.2015", "modified", dt.date(2015, 11, 3)),
+        ("Stand 3.11.2015", "modified", dt.date(2015, 11, 3)),
+        ("Stand: 03.11.15", "modified", dt.date(2015, 11, 3)),
+        ("Stand: 03.11.98", "modified", dt.date(1998, 11, 3)),
+        ("Stand: November 2015", "modified", dt.date(2015, 11, 1)),
+        ("Stand: März 2016", "modified", dt.date(2016, 3, 1)),
+        ("Stand: Maerz 2016", "modified", dt.date(2016, 3, 1)),
+        ("Stand der Informationen: 11/2015", "modified", dt.date(2015, 11, 1)),
+        ("zuletzt aktualisiert am 3. November 2015", "modified", dt.date(2015, 11, 3)),
+        ("Zuletzt geändert: 03. Nov. 2015", "modified", dt.date(2015, 11, 3)),
+        ("Aktualisiert: Dienstag, 3. November 2015", "modified", dt.date(2015, 11, 3)),
+        ("Letzte Änderung: 2015-11-03", "modified", dt.date(2015, 11, 3)),
+        ("Veröffentlicht am 12. Mai 2016", "published", dt.date(2016, 5, 12)),
+        ("Erstellt: 3. März 2016", "published", dt.date(2016, 3, 3)),
+        ("Datum: 03.11.2015", "published", dt.date(2015, 11, 3)),
+        ("Pressemitteilung vom 03.11.2015", "published", dt.date(2015, 11, 3)),
+        ("Last updated: November 3, 2015", "modified", dt.date(2015, 11, 3)),
+        ("Last updated 3rd November 2015", "modified", dt.date(2015, 11, 3)),
+        ("Published on 3 November 2015", "published", dt.date(2015, 11, 3)),
+        ("Published: 2015-11-03", "published", dt.date(2015, 11, 3)),
+    ],
+)
+def test_visible_text_cues(text: str, kind: str, expected: dt.date) -> None:
+    published, modified = page_dates(f"<main><h1>Titel</h1>{LOREM}<p>{text}</p></main>")
+    claim = modified if kind == "modified" else published
+    other = published if kind == "modified" else modified
+    assert claim is not None and claim.value == expected
+    assert claim.source == SOURCE_VISIBLE_TEXT
+    assert other is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Er stand am 03.11.2015 vor dem Rathaus.",  # "stand" is also a verb
+        "Die Anlage wurde am 03.11.2015 eröffnet.",  # a bare date in running text
+        "Termin am 03.11.2015 im Rathaus",
+        "Datum der Veranstaltung: 03.11.2015",
+        "Anmeldung bis 03.11.2015",
+        "Stand: 01.12.2026",  # after the run date
+        "Veröffentlicht am 15. Januar 2027",
+        "Stand: 03.11.27",  # two-digit year: 1927, implausible
+        "Stand: 1990",
+        "Stand: 31.02.2015",  # no such day
+        "© 2015 Stadt Beispielhausen",
+        "Copyright 2015-2026 Stadt Beispielhausen",
+    ],
+)
+def test_visible_text_refusals(text: str) -> None:
+    assert page_dates(f"<main><h1>Titel</h1>{LOREM}<p>{text}</p></main>") == (None, None)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        '<div class="cookie-notice">Stand: 01.06.2016</div>',
+        '<div id="consent-layer">Zuletzt aktualisiert am 3. November 2016</div>',
+        '<div class="news-list"><p>Veröffentlicht am 03.11.2016</p></div>',
+        '<div class="teaser"><p>Veröffentlicht am 03.11.2016</p></div>',
+        '<div class="related-links"><p>Stand: 03.11.2016</p></div>',
+        '<section><h2>Termine</h2><p>Datum: 03.11.2016</p></section>',
+        '<div class="event"><p>Datum: 03.11.2016</p></div>',
+        '<nav><p>Stand: 03.11.2016</p></nav>',
+        '<aside><p>Stand: 03.11.2016</p></aside>',
+        '<div class="sidebar"><p>Stand: 03.11.2016</p></div>',
+        '<div role="dialog"><p>Stand: 03.11.2016</p></div>',
+        '<div style="display: none">Stand: 03.11.2016</div>',
+    ],
+)
+def test_noise_boxes_inside_main_are_ignored(box: str) -> None:
+    assert page_dates(f"<main><h1>Titel</h1>{LOREM}{box}</main>") == (None, None)
+
+
+def test_page_header_and_footer_without_main_are_chrome() -> None:
+    body = f"""<header>Heute ist der 26.11.2026 · Stand: 20.11.2026</header>
+      <div class="inhalt"><h1>Titel</h1>{LOREM}</div>
+      <footer>Zuletzt aktualisiert am 25.11.2026</footer>"""
+    assert page_dates(body) == (None, None)
+
+
+def test_article_footer_is_content() -> None:
+    body = f"<main><article><h1>T</h1>{LOREM}<footer>Stand: 03.11.2015</footer></article></main>"
+    assert day(page_dates(body)[1]) == dt.date(2015, 11, 3)
+
+
+def test_wrapper_named_like_a_sidebar_is_not_noise() -> None:
+    body = f"""<div class="layout has-sidebar"><div class="col"><h1>Titel</h1>{LOREM}
+      <p>Stand: 03.11.2015</p></div><div class="sidebar">Stand: 20.11.2026</div></div>"""
+    assert day(page_dates(body)[1]) == dt.date(2015, 11, 3)
+
+
+def test_date_class_element_alone() -> None:
+    body = f'<main><h1>Meldung</h1><span class="news-date">03.11.2015</span>{LOREM}</main>'
+    published, _ = page_dates(body)
+    assert day(published) == dt.date(2015, 11, 3)
+    assert published is not None and published.source == SOURCE_VISIBLE_TEXT
+
+
+def test_find_text_dates_on_plain_text() -> None:
+    published, modified = find_text_dates(
+        "Merkblatt\nErstellt: 01.10.2015\nStand: März 2016", run_date=RUN_DATE
+    )
+    assert day(published) == dt.date(2015, 10, 1)
+    assert day(modified) == dt.date(2016, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3. Maerz 2016", dt.date(2016, 3, 3)),
+        ("3. Mrz. 2016", dt.date(2016, 3, 3)),
+        ("Mo., 3. Okt. 2016", dt.date(2016, 10, 3)),
+        ("2016/10/03", dt.date(2016, 10, 3)),
+        ("Oct 3, 2016", dt.date(2016, 10, 3)),
+        ("1.1.1994", None),
+        ("03.11.2027", None),
+        ("", None),
+        ("kein Datum", None),
+    ],
+)
+def test_parse_date_text(text: str, expected: dt.date | None) -> None:
+    parsed = parse_date_text(text, run_date=RUN_DATE)
+    assert (parsed.value if parsed else None) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# URL and HTTP header
+
+
+@pytest.mark.parametrize(
+    ("url", "expected", "confidence"),
+    [
+        ("https://www.kreisgg.de/aktuelles/2015/11/03/sprachcafe.html", dt.date(2015, 11, 3), 0.5),
+        ("https://www.stadt.de/presse/2015-11-03-gesundheitskarte", dt.date(2015, 11, 3), 0.5),
+        ("https://www.stadt.de/archiv/2015/11/meldung.html", dt.date(2015, 11, 1), 0.4),
+        ("https://www.stadt.de/2027/01/05/zukunft.html", None, None),
+        ("https://www.stadt.de/produkt/12345678/seite", None, None),
+        ("https://www.stadt.de/?datum=2015-11-03", None, None),  # query is not the path
+    ],
+)
+def test_url_path_dates(url: str, expected: dt.date | None, confidence: float | None) -> None:
+    published, modified = page_dates(f"<main>{LOREM}</main>", url=url)
+    assert day(published) == expected
+    if published:
+        assert published.source == SOURCE_URL
+        assert published.confidence == confidence
+    assert modified is None
+
+
+def test_last_modified_only_is_a_weak_modified_claim() -> None:
+    published, modified = page_dates(
+        f"<main>{LOREM}</main>", last_modified="Tue, 03 Nov 2015 12:00:00 GMT"
+    )
+    assert published is None
+    assert modified == DateClaim(dt.date(2015, 11, 3), SOURCE_HTTP_HEADER, 0.2)
+
+
+@pytest.mark.parametrize(
+    "header", ["Thu, 26 Nov 2026 08:00:00 GMT", "Fri, 27 Nov 2026 08:00:00 GMT", "morgen", ""]
+)
+def test_last_modified_of_today_future_or_garbage_is_ignored(header: str) -> None:
+    assert page_dates(f"<main>{LOREM}</main>", last_modified=header) == (None, None)
+
+
+def test_stronger_claim_beats_last_modified() -> None:
+    body = f"<main>{LOREM}<p>Stand: 03.11.2015</p></main>"
+    _, modified = page_dates(body, last_modified="Tue, 10 Jan 2017 12:00:00 GMT")
+    assert modified is not None and modified.source == SOURCE_VISIBLE_TEXT
+
+
+def test_published_after_modified_keeps_the_more_trusted_claim() -> None:
+    head = '<meta property="article:published_time" content="2016-05-01">'
+    body = f"<main>{LOREM}<p>Stand: 03.11.2015</p></main>"
+    published, modified = page_dates(body, head=head)
+    assert day(published) == dt.date(2016, 5, 1)
+    assert modified is None
+
+
+def test_unparseable_html_still_uses_url_and_header() -> None:
+    published, modified = find_dates(
+        "",
+        url="https://www.stadt.de/2015/11/03/x.html",
+        last_modified="Tue, 10 Nov 2015 12:00:00 GMT",
+        run_date=RUN_DATE,
+    )
+    assert day(published) == dt.date(2015, 11, 3)
+    assert day(modified) == dt.date(2015, 11, 10)
+
+
+def test_deeply_nested_html_does_not_hit_the_recursion_limit() -> None:
+    body = "<div>" * 5000 + "<p>Stand: 03.11.2015</p>" + "</div>" * 5000
+    published, modified = page_dates(body)
+    assert published is None or published.value <= RUN_DATE
+    assert modified is None or modified.value == dt.date(2015, 11, 3)
