@@ -2,7 +2,8 @@
 
 A cascade of small heuristics, each returning a claim or None, tried in order of trust:
 
-    json_ld → meta → time_element → visible_text → url (published) / http_header (modified)
+    published: json_ld → meta → time_element → visible_text → url → htmldate on content
+    modified:  json_ld → meta → time_element → visible_text → http_header
 
 Every claim carries its source and a confidence, so downstream code can weigh a JSON-LD
 `dateModified` differently from an HTTP `Last-Modified`. The rules that keep false dates out
@@ -10,7 +11,9 @@ matter more than the ones that find dates: a wrong *recent* date makes a stale p
 So dates are never read from copyright lines, cookie/consent banners, navigation, page
 header/footer, sidebars, teaser and news lists, event listings, from the future (after the run
 date) or from before 1995; and visible text only counts when a cue says what the date means
-("Stand:", "zuletzt aktualisiert am", "Veröffentlicht am" …), never a bare date in running text.
+("Stand:", "zuletzt aktualisiert am", "Veröffentlicht am" …) or marks it up (<time>,
+class="date"), never a bare date in running text. The last resort, htmldate, only ever sees a
+chrome-free copy of the content and reports with source "visible_text" and confidence 0.3.
 
 This module also owns the HTML tree helpers both date finding and text extraction need
 (`parse_html`, `content_region`, `readable_text`): which part of a page is the page's own
@@ -774,7 +777,7 @@ def _inside_listing(element: lxml.html.HtmlElement) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Heuristics 3 and 4: <time> and visible text in the page's own content
+# Heuristics 3 and 4: <time> and visible text in the page's own content (one walk)
 
 _DATE_CLASS = re.compile(
     r"date|datum|published|pubdate|publish|created|modified|updated|timestamp|posted|erstellt"
@@ -854,14 +857,14 @@ def _class_hinted_claim(element: lxml.html.HtmlElement, run_date: dt.date) -> Da
 
 
 # ---------------------------------------------------------------------------------------------
-# Heuristic 5b: htmldate, restricted to the page's own content
+# Last resort for the publication date: htmldate, restricted to the page's own content
 #
 # htmldate finds a date on almost every page, mostly from chrome (copyright years, sidebars,
 # "today" widgets). Given only a copy of the content region with all chrome removed and no
 # <head> or URL, its fast mode recovers dates marked up in ways the cues above do not cover
 # (<div class="entry-meta">…) while adding few false ones. Measured on the htmldate and
-# trafilatura gold sets as fallback for pages with no other publication date: 95 more
-# correct, 8 wrong (none later than the gold date), 5 of 76 still undated pages dated.
+# trafilatura gold sets (1,000 + 851 pages) as fallback where nothing else gave a publication
+# date: 84 more correct, 12 wrong, 3 more of the 128 undated pages dated.
 
 
 def _from_htmldate_on_content(root: lxml.html.HtmlElement, run_date: dt.date) -> DateClaim | None:
@@ -901,7 +904,7 @@ def _chrome_free_copy(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
 
 
 # ---------------------------------------------------------------------------------------------
-# Heuristics 5 and 6: URL path and HTTP Last-Modified
+# URL path and HTTP Last-Modified
 
 _URL_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})([/_-])(\d{1,2})\2(\d{1,2})(?!\d)")
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/")
@@ -1079,7 +1082,8 @@ _CUE = re.compile(
 _CUE_GAP = re.compile(r"[^\d\n]{0,40}?\n?[^\d\n]{0,25}?(?=\d|\b" + _MONTH + ")", re.IGNORECASE)
 _GAP_VETO = re.compile(
     r"veranstalt|termin|sitzung|frist|beginn|ende\b|öffnung|gültig|\bbis\b|\bab\b|anmeld"
-    r"|geburt|ablauf|abgabe|stichtag|event|deadline|until|\bfrom\b|copyright|©",
+    r"|geburt|ablauf|abgabe|stichtag|event|deadline|until|\bfrom\b|copyright|©"
+    r"|(?-i:[.!?]\s+[A-ZÄÖÜ])",  # a new sentence: the cue belonged to the previous one
     re.IGNORECASE,
 )
 _COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)

@@ -109,7 +109,8 @@ class FetchResult:
     status: int | None = None
     hops: tuple[Hop, ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
+    # Not in the repr: a stray log line or traceback must not print megabytes of page.
+    body: bytes = field(default=b"", repr=False)
     truncated: bool = False
     error: Health | None = None
     error_detail: str | None = None

@@ -51,7 +51,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in RUN_OPTIONS if getattr(args, name, None) is not None}
+    return {
+        name: getattr(args, name) for name in RUN_OPTIONS if getattr(args, name, None) is not None
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="turn a listing page (HTML or plain text) into a catalogue CSV"
     )
     importer.add_argument("file", type=Path)
-    importer.add_argument("-o", "--output", type=Path, default=None, help="CSV file (default stdout)")
+    importer.add_argument(
+        "-o", "--output", type=Path, default=None, help="CSV file (default stdout)"
+    )
     return parser
 
 
@@ -179,7 +183,9 @@ def command_check(urls: list[str], settings: Settings) -> int:
         health, facts = observation.health, observation.facts
         claim = facts.content_date
         print(url)
-        print(f"  health:    {health.health.value}" + (f" ({health.detail})" if health.detail else ""))
+        print(
+            f"  health:    {health.health.value}" + (f" ({health.detail})" if health.detail else "")
+        )
         print(f"  status:    {health.http_status if health.http_status is not None else '-'}")
         print(f"  final URL: {health.final_url or '-'}")
         for hop in observation.fetch.hops:

@@ -25,7 +25,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
-from extractors.catalog import CatalogError, CatalogParse, parse_catalog, valid_http_url
+from extractors.catalog import CatalogError, CatalogParse, parse_catalog
 from extractors.entry_verdicts import judge_entries
 from extractors.health import classify
 from extractors.link_rows import Observation, StalenessPolicy, build_link_row
@@ -35,13 +35,25 @@ from extractors.run_outcome import judge_run
 from flows.dataset_store import DatasetError, publish, read_entries, read_links
 from flows.http_fetch import FetchSettings, fetch_all
 from flows.progress_display import ProgressDisplay
+from flows.raw_capture import CaptureWriter, capture_dir, capture_name
 from flows.report_render import ReportInput, write_report
 from flows.run_settings import Settings, SettingsError, load_settings
 
 FLOW_NAME = "linkpflege-nightly"
 
 Shard = tuple[str, ...]
-ShardRunner = Callable[[Sequence[Shard], FetchSettings, dt.date], list[tuple[str, Observation]]]
+
+
+@dataclass(frozen=True, slots=True)
+class ShardJob:
+    """What every shard of one run shares: plain values, so Prefect can record them."""
+
+    fetch_settings: FetchSettings
+    run_date: dt.date
+    raw_dir: Path
+
+
+ShardRunner = Callable[[Sequence[Shard], ShardJob], list[tuple[str, Observation]]]
 
 
 class RunFailed(RuntimeError):
@@ -170,42 +182,39 @@ def observe(result: FetchResult, run_date: dt.date) -> Observation:
 _progress: ProgressDisplay | None = None
 
 
-def check_shard_urls(
-    urls: Shard, fetch_settings: FetchSettings, run_date: dt.date
-) -> list[tuple[str, Observation]]:
-    """Fetch one shard of hosts, classify and extract each answer as it arrives."""
+def check_shard_urls(urls: Shard, job: ShardJob) -> list[tuple[str, Observation]]:
+    """Fetch one shard of hosts; capture, classify and extract each answer as it arrives."""
     observations: list[tuple[str, Observation]] = []
+    target = capture_dir(job.raw_dir, job.run_date) / capture_name(urls)
 
-    def on_result(result: FetchResult) -> None:
-        observations.append((result.url, observe(result, run_date)))
-        if _progress is not None:
-            _progress.finished(result.url)
+    with CaptureWriter(target, job.fetch_settings.user_agent) as capture:
 
-    asyncio.run(fetch_all(list(urls), fetch_settings, on_result=on_result))
+        def on_result(result: FetchResult) -> None:
+            capture.add(result)
+            observations.append((result.url, observe(result, job.run_date)))
+            if _progress is not None:
+                _progress.finished(result.url)
+
+        asyncio.run(
+            fetch_all(list(urls), job.fetch_settings, on_result=on_result, keep_bodies=False)
+        )
     return observations
 
 
 check_shard = task(
-    check_shard_urls,
-    name="check-shard",
-    cache_policy=NO_CACHE,
-    persist_result=False,
+    check_shard_urls, name="check-shard", cache_policy=NO_CACHE, persist_result=False
 )
 
 
-def run_shards_directly(
-    shards: Sequence[Shard], fetch_settings: FetchSettings, run_date: dt.date
-) -> list[tuple[str, Observation]]:
+def run_shards_directly(shards: Sequence[Shard], job: ShardJob) -> list[tuple[str, Observation]]:
     observations: list[tuple[str, Observation]] = []
     for shard in shards:
-        observations.extend(check_shard_urls(shard, fetch_settings, run_date))
+        observations.extend(check_shard_urls(shard, job))
     return observations
 
 
-def run_shards_as_tasks(
-    shards: Sequence[Shard], fetch_settings: FetchSettings, run_date: dt.date
-) -> list[tuple[str, Observation]]:
-    futures = [check_shard.submit(shard, fetch_settings, run_date) for shard in shards]
+def run_shards_as_tasks(shards: Sequence[Shard], job: ShardJob) -> list[tuple[str, Observation]]:
+    futures = [check_shard.submit(shard, job) for shard in shards]
     observations: list[tuple[str, Observation]] = []
     for future in futures:
         observations.extend(future.result())
@@ -242,7 +251,8 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
     shards = shard_by_host(urls, settings.shard_size)
     _progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
-        observed = dict(run_shards(shards, fetch_settings, run_date))
+        job = ShardJob(fetch_settings, run_date, settings.raw_dir)
+        observed = dict(run_shards(shards, job))
     finally:
         _progress.close()
         _progress = None

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import email.utils
 import logging
@@ -737,12 +738,15 @@ async def fetch_all(
     *,
     on_result: Callable[[FetchResult], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    keep_bodies: bool = True,
 ) -> dict[str, FetchResult]:
     """Fetch every distinct URL once, politely; results keyed by the URL as given.
 
     `on_result` is called as each result arrives (for progress or streaming
     writes); an exception raised by it cancels the run and propagates.
     `transport` replaces the network (httpx.MockTransport in pure tests).
+    With `keep_bodies=False` the returned results carry no body: a caller that consumes
+    bodies in `on_result` then holds at most the bodies in flight, not a whole shard's.
     """
     unique = list(dict.fromkeys(urls))
     limiter = HostLimiter(settings.concurrency, settings.per_host, settings.per_host_interval)
@@ -751,9 +755,9 @@ async def fetch_all(
 
     async def fetch_and_report(url: str) -> None:
         result = await fetch_one(client, url, settings, limiter, guard=guard)
-        results[url] = result
         if on_result is not None:
             on_result(result)
+        results[url] = result if keep_bodies else dataclasses.replace(result, body=b"")
 
     async with build_client(settings, transport) as client, asyncio.TaskGroup() as tasks:
         for url in unique:

@@ -75,7 +75,9 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], api_url: str) -> None:
             if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
                 return
         time.sleep(0.5)
-    raise ServeError(f"prefect server at {api_url} not healthy after {SERVER_START_TIMEOUT_S:.0f} s")
+    raise ServeError(
+        f"prefect server at {api_url} not healthy after {SERVER_START_TIMEOUT_S:.0f} s"
+    )
 
 
 def _stop_on_sigterm() -> None:
@@ -106,9 +108,7 @@ def serve_nightly(
 
         from flows.harvest_flow import nightly_harvest
 
-        schedule = (
-            Interval(interval_seconds) if interval_seconds else Cron(cron, timezone=timezone)
-        )
+        schedule = Interval(interval_seconds) if interval_seconds else Cron(cron, timezone=timezone)
         print(
             f"linkpflege: serving deployment {nightly_harvest.name}/{DEPLOYMENT_NAME} "
             f"against {os.environ['PREFECT_API_URL']} "

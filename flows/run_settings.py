@@ -1,4 +1,4 @@
-"""Run settings: flags beat `LINKPFLEGE_*` environment, which beats `linkpflege.toml`, which beats defaults."""
+"""Run settings: flags beat `LINKPFLEGE_*` environment, then `linkpflege.toml`, then defaults."""
 
 from __future__ import annotations
 

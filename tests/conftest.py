@@ -19,6 +19,11 @@ os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
 # A settings file in the developer's working directory must not leak into tests.
 os.environ["LINKPFLEGE_CONFIG"] = os.path.join(_PREFECT_HOME, "no-linkpflege.toml")
 
+# Importing Prefect configures its console log handler with the sys.stderr of that moment.
+# Do it now, under pytest's session-wide capture, not inside a test's `capsys`, whose stream
+# is closed after that test (later flow runs would then fail with "I/O operation on closed file").
+import prefect.main  # noqa: E402, F401
+
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:

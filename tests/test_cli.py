@@ -58,7 +58,8 @@ def test_catalog_import_of_a_missing_file_is_one_line(
 def test_check_prints_health_title_and_dates(capsys: pytest.CaptureFixture[str]):
     page = (
         "<html lang='de'><head><title>Freies WLAN - Stadt Münster</title></head>"
-        "<body><main><p>Erste Hotspots wurden eingerichtet.</p><p>Stand: 23.07.2015</p></main></body></html>"
+        "<body><main><p>Erste Hotspots wurden eingerichtet.</p>"
+        "<p>Stand: 23.07.2015</p></main></body></html>"
     )
     with LocalWeb() as web:
         web.route("/wlan", Reply.html(page))

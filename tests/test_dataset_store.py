@@ -1,4 +1,4 @@
-"""The curated dataset: explicit schema, round trip, history partitions, publishing that loses nothing."""
+"""Curated dataset: explicit schema, round trip, history partitions, publishing losing nothing."""
 
 from __future__ import annotations
 

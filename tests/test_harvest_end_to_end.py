@@ -274,6 +274,8 @@ def test_prefect_flow_end_to_end_two_nights(local_webs, tmp_path: Path, prefect_
     assert verdicts["monheim"] == "ok"
     assert verdicts["muenchen"] == "review"  # moved: update the link
 
+    assert_raw_captures(data_dir / "raw" / f"run_date={NIGHT1}", web)
+
     report = curated / "report" / "index.html"
     assert report.is_file() and (curated / "report" / "report.md").is_file()
     assert "Linkpflege" in report.read_text(encoding="utf-8")
@@ -295,6 +297,26 @@ def test_prefect_flow_end_to_end_two_nights(local_webs, tmp_path: Path, prefect_
     assert_history_loads_alike(curated)
 
 
+def assert_raw_captures(folder: Path, web: LocalWeb) -> None:
+    """Raw answers are kept as WARC that standard tools (warcio here) can replay."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    responses = {}
+    for path in folder.glob("*.warc.gz"):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type == "response":
+                    uri = record.rec_headers.get_header("WARC-Target-URI")
+                    responses[uri] = (
+                        record.http_headers.get_statuscode(),
+                        record.content_stream().read(),
+                    )
+    assert responses[web.url("/leipzig")][0] == "200"
+    assert b"Stand: 03.11.2015" in responses[web.url("/leipzig")][1]
+    assert responses[web.url("/gone")][0] == "404"
+    assert not list(folder.glob(".*tmp"))
+
+
 def assert_history_loads_alike(curated: Path) -> None:
     """The README's loading snippets, run as written: the same rows per night everywhere."""
     import duckdb
@@ -303,17 +325,15 @@ def assert_history_loads_alike(curated: Path) -> None:
 
     frame = pd.read_parquet(curated / "history")
     by_pandas = frame.groupby(frame["run_date"].astype(str)).size().to_dict()
-    relation = duckdb.sql(
-        f"select * from read_parquet('{curated}/history/*/*.parquet', hive_partitioning=true)"
-    )
     by_duckdb = {
         str(day): n
-        for day, n in duckdb.sql("select run_date, count(*) from relation group by 1").fetchall()
+        for day, n in duckdb.sql(
+            "select run_date, count(*) from read_parquet("
+            f"'{curated}/history/*/*.parquet', hive_partitioning=true) group by 1"
+        ).fetchall()
     }
     polars_frame = pl.read_parquet(f"{curated}/history/**/*.parquet", hive_partitioning=True)
-    by_polars = {
-        str(day): n for day, n in polars_frame.group_by("run_date").len().iter_rows()
-    }
+    by_polars = {str(day): n for day, n in polars_frame.group_by("run_date").len().iter_rows()}
     assert by_pandas == by_duckdb == by_polars == {NIGHT1: 16, NIGHT2: 16}
     links = pd.read_parquet(curated / "links.parquet", dtype_backend="numpy_nullable")
     assert str(links["http_status"].dtype) == "Int16"

@@ -82,7 +82,9 @@ def test_old_content_is_stale_and_undated_is_unknown_not_fresh():
 
 def test_entry_threshold_beats_global_default():
     entry = dataclasses.replace(ENTRY, max_age_days=30)
-    observed = build_link_row(entry, good(dt.date(2026, 9, 1)), None, run_date=NIGHT1, policy=POLICY)
+    observed = build_link_row(
+        entry, good(dt.date(2026, 9, 1)), None, run_date=NIGHT1, policy=POLICY
+    )
     assert observed.stale is True
 
 

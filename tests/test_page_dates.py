@@ -1,4 +1,4 @@
-"""find_dates: the cascade finds real dates and refuses the false ones (chrome, future, copyright)."""
+"""find_dates: the cascade finds real dates and refuses false ones (chrome, future, ©)."""
 
 from __future__ import annotations
 
@@ -263,6 +263,7 @@ def test_english_last_updated() -> None:
         ("zuletzt aktualisiert am 3. November 2015", "modified", dt.date(2015, 11, 3)),
         ("Zuletzt geändert: 03. Nov. 2015", "modified", dt.date(2015, 11, 3)),
         ("Aktualisiert: Dienstag, 3. November 2015", "modified", dt.date(2015, 11, 3)),
+        ("Aktualisiert am Di. 3.11.2015", "modified", dt.date(2015, 11, 3)),
         ("Letzte Änderung: 2015-11-03", "modified", dt.date(2015, 11, 3)),
         ("Veröffentlicht am 12. Mai 2016", "published", dt.date(2016, 5, 12)),
         ("Erstellt: 3. März 2016", "published", dt.date(2016, 3, 3)),
@@ -296,6 +297,7 @@ def test_visible_text_cues(text: str, kind: str, expected: dt.date) -> None:
         "Stand: 03.11.27",  # two-digit year: 1927, implausible
         "Stand: 1990",
         "Stand: 31.02.2015",  # no such day
+        "Die Liste wird laufend aktualisiert. Zuletzt kamen im März 2016 viele Familien.",
         "© 2015 Stadt Beispielhausen",
         "Copyright 2015-2026 Stadt Beispielhausen",
     ],
@@ -312,10 +314,10 @@ def test_visible_text_refusals(text: str) -> None:
         '<div class="news-list"><p>Veröffentlicht am 03.11.2016</p></div>',
         '<div class="teaser"><p>Veröffentlicht am 03.11.2016</p></div>',
         '<div class="related-links"><p>Stand: 03.11.2016</p></div>',
-        '<section><h2>Termine</h2><p>Datum: 03.11.2016</p></section>',
+        "<section><h2>Termine</h2><p>Datum: 03.11.2016</p></section>",
         '<div class="event"><p>Datum: 03.11.2016</p></div>',
-        '<nav><p>Stand: 03.11.2016</p></nav>',
-        '<aside><p>Stand: 03.11.2016</p></aside>',
+        "<nav><p>Stand: 03.11.2016</p></nav>",
+        "<aside><p>Stand: 03.11.2016</p></aside>",
         '<div class="sidebar"><p>Stand: 03.11.2016</p></div>',
         '<div role="dialog"><p>Stand: 03.11.2016</p></div>',
         '<div style="display: none">Stand: 03.11.2016</div>',

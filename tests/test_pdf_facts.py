@@ -216,9 +216,7 @@ def test_english_pdf_language_from_text() -> None:
         (None, None, None),
     ],
 )
-def test_parse_pdf_date(
-    raw: str | None, expected: dt.date | None, precision: str | None
-) -> None:
+def test_parse_pdf_date(raw: str | None, expected: dt.date | None, precision: str | None) -> None:
     parsed = parse_pdf_date(raw, run_date=RUN_DATE)
     assert (parsed.value if parsed else None) == expected
     assert (parsed.precision if parsed else None) == precision

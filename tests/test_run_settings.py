@@ -1,4 +1,4 @@
-"""Settings layers: flags beat LINKPFLEGE_* environment, which beats linkpflege.toml, which beats defaults."""
+"""Settings layers: flags beat LINKPFLEGE_* environment, then linkpflege.toml, then defaults."""
 
 from __future__ import annotations
 
