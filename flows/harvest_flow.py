@@ -10,6 +10,7 @@ place.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import sys
@@ -247,8 +248,12 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
         raise RunFailed(str(exc)) from exc
 
     urls = list(dict.fromkeys(e.url for e in parsed.entries if e.url))
-    fetch_settings = fetch_settings_from(settings)
     shards = shard_by_host(urls, settings.shard_size)
+    # Shards run side by side, each with its own client: split the global limit among them.
+    fetch_settings = dataclasses.replace(
+        fetch_settings_from(settings),
+        concurrency=max(settings.per_host, settings.concurrency // max(1, len(shards))),
+    )
     _progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
         job = ShardJob(fetch_settings, run_date, settings.raw_dir)
