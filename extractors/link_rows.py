@@ -28,6 +28,7 @@ class Observation:
     fetch: FetchResult
     health: LinkHealth
     facts: PageFacts
+    bytes_read: int = 0  # the body itself is dropped once its facts are extracted
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,5 +150,5 @@ def build_link_row(
         confirmed_broken=failing and consecutive >= policy.confirm_after_nights,
         attempts=fetch.attempts,
         elapsed_ms=round(fetch.elapsed_s * 1000),
-        bytes_read=len(fetch.body),
+        bytes_read=observation.bytes_read,
     )

@@ -161,21 +161,12 @@ def observe(result: FetchResult, run_date: dt.date) -> Observation:
             run_date=run_date,
         )
     # The body has served its purpose; keep the record small for the rest of the run.
-    slim = FetchResult(
-        url=result.url,
-        final_url=result.final_url,
-        status=result.status,
-        hops=result.hops,
-        headers=result.headers,
-        body=b"",
-        truncated=result.truncated,
-        error=result.error,
-        error_detail=result.error_detail,
-        attempts=result.attempts,
-        elapsed_s=result.elapsed_s,
-        checked_at=result.checked_at,
+    return Observation(
+        fetch=dataclasses.replace(result, body=b""),
+        health=health,
+        facts=facts,
+        bytes_read=len(result.body),
     )
-    return Observation(fetch=slim, health=health, facts=facts)
 
 
 # The progress display lives outside task parameters: Prefect records task inputs, and a

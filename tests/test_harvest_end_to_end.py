@@ -244,6 +244,8 @@ def test_prefect_flow_end_to_end_two_nights(local_webs, tmp_path: Path, prefect_
     assert leipzig["content_date"] == dt.date(2015, 11, 3)  # not the cookie banner, not © 2026
     assert leipzig["date_source"] == "visible_text"
     assert leipzig["stale"] is True
+    assert leipzig["bytes_read"] == len(STAND_PAGE.encode())
+    assert leipzig["http_status"] == 200 and leipzig["checked_at"] is not None
     assert "Stadtplan" in leipzig["title"]
 
     monheim = by_entry["monheim"][0]

@@ -36,6 +36,7 @@ def good(content_date: dt.date | None = None, text_hash: str = "h1") -> Observat
         FetchResult(url=ENTRY.url, final_url=ENTRY.url, status=200, body=b"x" * 10, elapsed_s=0.25),
         LinkHealth(Health.OK, 200, ENTRY.url),
         PageFacts(title="Gesundheitskarte", modified=claim, content_hash=text_hash),
+        bytes_read=10,
     )
 
 
