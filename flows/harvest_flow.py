@@ -213,11 +213,11 @@ def run_shards_as_tasks(shards: Sequence[Shard], job: ShardJob) -> list[tuple[st
     return observations
 
 
-def _say(message: str) -> None:
+def _warn(message: str) -> None:
     try:
-        get_run_logger().info(message)
+        get_run_logger().warning(message)
     except Exception:  # outside a flow run there is no run logger
-        print(message, file=sys.stderr)
+        print(f"linkpflege: {message}", file=sys.stderr)
 
 
 def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -> RunSummary:
@@ -226,9 +226,10 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
     run_date = settings.run_date()
     prepare_data_dir(settings)
     parsed = load_catalog(settings.catalog)
-    problems = tuple(f"{settings.catalog}, line {p.line}: {p.message}" for p in parsed.problems)
+    # Problem messages already start with "line N:".
+    problems = tuple(f"{settings.catalog}: {p.message}" for p in parsed.problems)
     for problem in problems:
-        _say(problem)
+        _warn(problem)
     if not parsed.entries:
         raise RunFailed(f"{settings.catalog}: no usable catalogue rows")
 

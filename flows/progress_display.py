@@ -30,6 +30,7 @@ class ProgressDisplay:
             self._pending_hosts[host] = self._pending_hosts.get(host, 0) + 1
         self._lock = threading.Lock()
         self._last_draw = 0.0
+        self._ended = False
 
     @property
     def enabled(self) -> bool:
@@ -44,14 +45,22 @@ class ProgressDisplay:
                 self._pending_hosts[host] = left
             else:
                 self._pending_hosts.pop(host, None)
-            self._draw(force=self._done >= self._total)
+            if self._done >= self._total:
+                self._end_line()
+            else:
+                self._draw()
 
     def close(self) -> None:
         with self._lock:
-            if self._enabled:
-                self._draw(force=True)
-                self._stream.write("\n")
-                self._stream.flush()
+            self._end_line()
+
+    def _end_line(self) -> None:
+        """Draw the last state once and leave the line, so later log lines start clean."""
+        if self._enabled and not self._ended:
+            self._ended = True
+            self._draw(force=True)
+            self._stream.write("\n")
+            self._stream.flush()
 
     def line(self) -> str:
         filled = BAR_WIDTH * self._done // self._total if self._total else BAR_WIDTH

@@ -102,7 +102,8 @@ def test_progress_bar_on_a_terminal_and_silence_in_a_log():
     bar.finished(urls[2])
     bar.finished(urls[1])
     bar.close()
-    assert "3/3 URLs · 0 Hosts offen" in terminal.getvalue()
+    assert terminal.getvalue().count("3/3 URLs · 0 Hosts offen") == 1
+    assert terminal.getvalue().endswith("\n")  # later log lines start on a line of their own
     assert "\r" in terminal.getvalue()
 
     log = io.StringIO()  # StringIO is not a TTY: the default is silence
