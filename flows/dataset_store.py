@@ -22,11 +22,15 @@ import pyarrow.parquet as pq
 
 from extractors.records import EntryVerdict, Health, Hop, LinkRow, Verdict
 from flows.dataset_schema import ENTRIES_SCHEMA, HISTORY_SCHEMA, LINKS_SCHEMA, SCHEMA_VERSION
+from flows.dataset_validation import validate_tables
 
 LINKS_FILE = "links.parquet"
 ENTRIES_FILE = "entries.parquet"
 HISTORY_DIR = "history"
 HISTORY_FILE = "links.parquet"
+# Entries get their own history tree, so `read_parquet("curated/history")` stays one table.
+ENTRIES_HISTORY_DIR = "entries_history"
+ENTRIES_HISTORY_FILE = "entries.parquet"
 
 
 class DatasetError(RuntimeError):
@@ -38,10 +42,15 @@ class PublishedFiles:
     links: Path
     entries: Path
     history: Path
+    entries_history: Path
 
 
 def history_partition(curated_dir: Path, run_date: dt.date) -> Path:
     return curated_dir / HISTORY_DIR / f"run_date={run_date.isoformat()}"
+
+
+def entries_history_partition(curated_dir: Path, run_date: dt.date) -> Path:
+    return curated_dir / ENTRIES_HISTORY_DIR / f"run_date={run_date.isoformat()}"
 
 
 def _link_columns(rows: Sequence[LinkRow], schema: pa.Schema) -> dict[str, list[object]]:
@@ -105,22 +114,33 @@ def publish(
     run_date: dt.date,
     links: Sequence[LinkRow],
     entries: Sequence[EntryVerdict],
+    *,
+    update_latest: bool = True,
 ) -> PublishedFiles:
-    """Write all three tables to temporary files first, then move them into place.
+    """Validate, write all tables to temporary files, then move them into place.
 
     Nothing visible changes until every file has been written and synced; re-running
     the same night replaces that night's history partition instead of adding to it.
+    `update_latest=False` (a re-run of a past night) writes only that night's history.
     """
     targets = PublishedFiles(
         links=curated_dir / LINKS_FILE,
         entries=curated_dir / ENTRIES_FILE,
         history=history_partition(curated_dir, run_date) / HISTORY_FILE,
+        entries_history=entries_history_partition(curated_dir, run_date) / ENTRIES_HISTORY_FILE,
     )
-    tables = (
+    latest_links, latest_entries = links_table(links), entries_table(entries)
+    problems = validate_tables(latest_links, latest_entries, run_date)
+    if problems:
+        raise DatasetError(
+            f"{curated_dir}: output failed validation, nothing published: " + "; ".join(problems)
+        )
+    tables = [
         (links_table(links, history=True), targets.history),
-        (links_table(links), targets.links),
-        (entries_table(entries), targets.entries),
-    )
+        (latest_entries.drop_columns(["run_date"]), targets.entries_history),
+    ]
+    if update_latest:
+        tables += [(latest_links, targets.links), (latest_entries, targets.entries)]
     try:
         with contextlib.ExitStack() as stack:
             staged = []
@@ -156,8 +176,33 @@ def _read_table(path: Path, schema: pa.Schema) -> pa.Table | None:
 def read_links(curated_dir: Path) -> list[LinkRow]:
     """The latest links table as records; empty when there is none yet."""
     table = _read_table(curated_dir / LINKS_FILE, LINKS_SCHEMA)
+    return [] if table is None else _link_rows(table)
+
+
+def history_nights(curated_dir: Path) -> list[dt.date]:
+    """The nights with a history partition, oldest first."""
+    nights = []
+    for folder in (curated_dir / HISTORY_DIR).glob("run_date=*"):
+        try:
+            nights.append(dt.date.fromisoformat(folder.name.removeprefix("run_date=")))
+        except ValueError:
+            continue  # a stray folder is not a night
+    return sorted(nights)
+
+
+def read_history_night(curated_dir: Path, night: dt.date) -> list[LinkRow]:
+    """One night's observations as link records (run_date comes from the partition path)."""
+    path = history_partition(curated_dir, night) / HISTORY_FILE
+    table = _read_table(path, HISTORY_SCHEMA)
     if table is None:
         return []
+    table = table.append_column(
+        pa.field("run_date", pa.date32()), pa.array([night] * table.num_rows, pa.date32())
+    ).select(LINKS_SCHEMA.names)
+    return _link_rows(table)
+
+
+def _link_rows(table: pa.Table) -> list[LinkRow]:
     rows = []
     for record in table.to_pylist():
         record["redirect_chain"] = tuple(
@@ -171,8 +216,25 @@ def read_links(curated_dir: Path) -> list[LinkRow]:
 
 def read_entries(curated_dir: Path) -> list[EntryVerdict]:
     table = _read_table(curated_dir / ENTRIES_FILE, ENTRIES_SCHEMA)
-    if table is None:
+    return [] if table is None else _entry_rows(table)
+
+
+def read_entries_night(curated_dir: Path, night: dt.date) -> list[EntryVerdict]:
+    """One night's entry verdicts from the entries history."""
+    path = entries_history_partition(curated_dir, night) / ENTRIES_HISTORY_FILE
+    if not path.exists():
         return []
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
+    table = table.append_column(
+        pa.field("run_date", pa.date32()), pa.array([night] * table.num_rows, pa.date32())
+    )
+    return _entry_rows(table.select(ENTRIES_SCHEMA.names))
+
+
+def _entry_rows(table: pa.Table) -> list[EntryVerdict]:
     rows = []
     names = {f.name for f in dataclasses.fields(EntryVerdict)}
     for record in table.to_pylist():

@@ -31,9 +31,17 @@ from extractors.entry_verdicts import judge_entries
 from extractors.health import classify
 from extractors.link_rows import Observation, StalenessPolicy, build_link_row
 from extractors.page_facts import extract_facts
-from extractors.records import FetchResult, Health, PageFacts
+from extractors.records import EntryVerdict, FetchResult, Health, LinkRow, PageFacts
 from extractors.run_outcome import judge_run
-from flows.dataset_store import DatasetError, publish, read_entries, read_links
+from flows.dataset_store import (
+    DatasetError,
+    history_nights,
+    publish,
+    read_entries,
+    read_entries_night,
+    read_history_night,
+    read_links,
+)
 from flows.http_fetch import FetchSettings, fetch_all
 from flows.progress_display import ProgressDisplay
 from flows.raw_capture import CaptureWriter, capture_dir, capture_name
@@ -90,6 +98,36 @@ class RunSummary:
 
 
 # --- stages -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousState:
+    """The dataset as it stood before this run's night, and whether to replace the latest."""
+
+    links: list[LinkRow]
+    entries: list[EntryVerdict]
+    update_latest: bool
+
+
+def previous_state(curated_dir: Path, run_date: dt.date) -> PreviousState:
+    """Tonight builds on the newest night before it.
+
+    A normal night builds on the latest tables. A re-run of the latest night or of a past
+    night (`--now`) builds on the newest history partition before that night, so nothing
+    is counted twice; a past night only rewrites its own history partition.
+    """
+    latest = read_links(curated_dir)
+    latest_night = latest[0].run_date if latest else None
+    if latest_night is None or run_date > latest_night:
+        return PreviousState(latest, read_entries(curated_dir), update_latest=True)
+    earlier = [night for night in history_nights(curated_dir) if night < run_date]
+    if not earlier:
+        return PreviousState([], [], update_latest=run_date == latest_night)
+    return PreviousState(
+        read_history_night(curated_dir, earlier[-1]),
+        read_entries_night(curated_dir, earlier[-1]),
+        update_latest=run_date == latest_night,
+    )
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -234,10 +272,10 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
         raise RunFailed(f"{settings.catalog}: no usable catalogue rows")
 
     try:
-        previous_links = {(row.entry_id, row.url): row for row in read_links(settings.curated_dir)}
-        previous_verdicts = {e.entry_id: e.verdict for e in read_entries(settings.curated_dir)}
+        previous = previous_state(settings.curated_dir, run_date)
     except DatasetError as exc:
         raise RunFailed(str(exc)) from exc
+    previous_links = {(row.entry_id, row.url): row for row in previous.links}
 
     urls = list(dict.fromkeys(e.url for e in parsed.entries if e.url))
     shards = shard_by_host(urls, settings.shard_size)
@@ -280,7 +318,13 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
         parsed.entries, rows, run_date=run_date, stale_after_days=settings.stale_after_days
     )
     try:
-        publish(settings.curated_dir, run_date, rows, verdicts)
+        publish(
+            settings.curated_dir,
+            run_date,
+            rows,
+            verdicts,
+            update_latest=previous.update_latest,
+        )
         report_files = write_report(
             ReportInput(
                 run_date=run_date,
@@ -289,7 +333,7 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
                 inconclusive_reason=None,
                 entries=tuple(verdicts),
                 links=tuple(rows),
-                previous_verdicts=previous_verdicts,
+                previous_verdicts={e.entry_id: e.verdict for e in previous.entries},
             ),
             settings.curated_dir / "report",
         )

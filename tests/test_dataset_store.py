@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -157,8 +158,14 @@ def test_failure_while_writing_leaves_previous_dataset_intact(tmp_path: Path, mo
         real_write(table, temp)
 
     monkeypatch.setattr(dataset_store, "_write_parquet", failing_write)
+    tomorrow = NIGHT + dt.timedelta(days=1)
     with pytest.raises(DatasetError, match="No space left"):
-        publish(tmp_path, NIGHT + dt.timedelta(days=1), rows()[:1], [entry()])
+        publish(
+            tmp_path,
+            tomorrow,
+            [dataclasses.replace(rows()[0], run_date=tomorrow)],
+            [dataclasses.replace(entry(), run_date=tomorrow)],
+        )
     after = {p: p.read_bytes() for p in tmp_path.rglob("*.parquet")}
     assert after == before
     assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
@@ -171,3 +178,69 @@ def test_foreign_parquet_is_a_clear_error_naming_the_file(tmp_path: Path):
     (tmp_path / "entries.parquet").write_bytes(b"PAR1 truncated")
     with pytest.raises(DatasetError, match=r"entries\.parquet"):
         read_entries(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("links", "entries", "message"),
+    [
+        (
+            [link_row(content_date=NIGHT + dt.timedelta(days=3))],
+            [entry()],
+            "links.content_date: 1 dates after the run date",
+        ),
+        ([link_row(), link_row()], [entry()], "links: 1 duplicate keys"),
+        ([link_row()], [entry(), entry()], "entries: 1 duplicate entry_id"),
+        ([link_row(entry_id="unbekannt")], [entry()], "entry_id without an entry"),
+        ([link_row(run_date=NIGHT - dt.timedelta(days=1))], [entry()], "links.run_date"),
+    ],
+)
+def test_output_failing_validation_publishes_nothing(tmp_path: Path, links, entries, message):
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(DatasetError, match="failed validation.*" + message):
+        publish(tmp_path, NIGHT, links, entries)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_health_outside_the_vocabulary_is_refused():
+    from flows.dataset_store import entries_table, links_table
+    from flows.dataset_validation import validate_tables
+
+    table = links_table([link_row()])
+    table = table.set_column(
+        table.schema.get_field_index("health"), "health", pa.array(["kaputt"], pa.string())
+    )
+    problems = validate_tables(table, entries_table([entry()]), NIGHT)
+    assert problems == ["links.health: values outside the vocabulary: ['kaputt']"]
+
+
+def test_history_nights_and_entries_history_read_back(tmp_path: Path):
+    from flows.dataset_store import history_nights, read_entries_night, read_history_night
+
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    later = NIGHT + dt.timedelta(days=1)
+    publish(
+        tmp_path,
+        later,
+        [dataclasses.replace(r, run_date=later) for r in rows()],
+        [dataclasses.replace(entry(), run_date=later)],
+    )
+    (tmp_path / "history" / "run_date=kaputt").mkdir()
+    assert history_nights(tmp_path) == [NIGHT, later]
+    assert read_history_night(tmp_path, NIGHT) == rows()
+    assert read_entries_night(tmp_path, NIGHT) == [entry()]
+    assert read_links(tmp_path)[0].run_date == later
+
+
+def test_past_night_rewrites_only_its_history(tmp_path: Path):
+    later = NIGHT + dt.timedelta(days=1)
+    publish(
+        tmp_path,
+        later,
+        [dataclasses.replace(r, run_date=later) for r in rows()],
+        [dataclasses.replace(entry(), run_date=later)],
+    )
+    latest = (tmp_path / "links.parquet").read_bytes()
+    publish(tmp_path, NIGHT, rows(), [entry()], update_latest=False)
+    assert (tmp_path / "links.parquet").read_bytes() == latest
+    assert (history_partition(tmp_path, NIGHT) / "links.parquet").is_file()

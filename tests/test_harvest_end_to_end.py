@@ -21,6 +21,7 @@ from flows.run_settings import load_settings
 
 NIGHT1 = "2026-11-25"
 NIGHT2 = "2026-11-26"
+NIGHT3 = "2026-11-27"
 
 STAND_PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8">
 <title>Willkommens-Stadtplan - Stadt Leipzig</title></head><body>
@@ -298,6 +299,24 @@ def test_prefect_flow_end_to_end_two_nights(local_webs, tmp_path: Path, prefect_
     assert partitions == [f"run_date={NIGHT1}", f"run_date={NIGHT2}"]
     assert_history_loads_alike(curated)
 
+    # Re-running the latest night does not count its failures twice ...
+    state = nightly_harvest(options=options(catalog, data_dir, NIGHT2), return_state=True)
+    assert state.is_completed(), state.message
+    again = {r["entry_id"]: r for r in pq.read_table(curated / "links.parquet").to_pylist()}
+    assert again["gone"]["consecutive_failures"] == 2
+    # ... a re-run of a past night rewrites only that night's history ...
+    latest = (curated / "links.parquet").read_bytes()
+    state = nightly_harvest(options=options(catalog, data_dir, NIGHT1), return_state=True)
+    assert state.is_completed(), state.message
+    assert (curated / "links.parquet").read_bytes() == latest
+    # ... and a third night goes on counting.
+    state = nightly_harvest(options=options(catalog, data_dir, NIGHT3), return_state=True)
+    assert state.is_completed(), state.message
+    third = {r["entry_id"]: r for r in pq.read_table(curated / "links.parquet").to_pylist()}
+    assert third["gone"]["consecutive_failures"] == 3
+    assert third["gone"]["failing_since"] == dt.date(2026, 11, 25)
+    assert third["leipzig"]["last_ok"] == dt.date(2026, 11, 27)
+
 
 def assert_raw_captures(folder: Path, web: LocalWeb) -> None:
     """Raw answers are kept as WARC that standard tools (warcio here) can replay."""
@@ -337,6 +356,10 @@ def assert_history_loads_alike(curated: Path) -> None:
     polars_frame = pl.read_parquet(f"{curated}/history/**/*.parquet", hive_partitioning=True)
     by_polars = {str(day): n for day, n in polars_frame.group_by("run_date").len().iter_rows()}
     assert by_pandas == by_duckdb == by_polars == {NIGHT1: 16, NIGHT2: 16}
+    assert set(pd.read_parquet(curated / "entries_history")["run_date"].astype(str)) == {
+        NIGHT1,
+        NIGHT2,
+    }
     links = pd.read_parquet(curated / "links.parquet", dtype_backend="numpy_nullable")
     assert str(links["http_status"].dtype) == "Int16"
 
