@@ -11,8 +11,10 @@ Verdict rules, highest priority first (the first that applies sets the verdict):
 2. ``missing_url`` – at least one catalogue link has no target.
 3. ``review`` – at least one link needs an editor's eye: it fails but is not yet confirmed
    (health in ``FAILING_HEALTH``), it moved permanently (``moved``: the link should be updated),
-   or it could not be verified (``blocked`` / ``tls_error``).
-4. ``stale`` – at least one link's content is older than the entry's threshold (``stale`` is true).
+   it could not be verified (``blocked`` / ``tls_error``), or its main text changed
+   (``last_changed``) after the entry was last reviewed (never reviewed: any change counts).
+4. ``stale`` – at least one link's content is older than the entry's threshold (``stale`` is true),
+   unless an editor reviewed the entry after the content last changed (then informational only).
 5. ``ok`` – none of the above.
 
 An entry collects every applicable reason, not only the one that set its verdict, ordered by
@@ -152,12 +154,15 @@ def judge_entries(
     *,
     run_date: dt.date,
     stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
+    reviews: Mapping[str, dt.date] | None = None,
 ) -> list[EntryVerdict]:
     """One verdict per distinct `entry_id`, in catalogue order (rules in the module docstring).
 
     `stale_after_days` only words the stale reason (the `stale` flag itself comes with the link
-    row); an entry's own `max_age_days` takes precedence.
+    row); an entry's own `max_age_days` takes precedence. `reviews` maps an entry to the day
+    an editor last reviewed it: a change or an old page seen before that day is accepted.
     """
+    reviews = reviews or {}
     links_by_key: dict[tuple[str, str], LinkRow] = {}
     for link in links:
         url = _target(link.url)
@@ -177,6 +182,7 @@ def judge_entries(
                 links_by_key,
                 run_date=run_date,
                 stale_after_days=stale_after_days,
+                reviewed_on=reviews.get(entry_id),
             )
         )
     return verdicts
@@ -203,6 +209,7 @@ def _judge_entry(
     *,
     run_date: dt.date,
     stale_after_days: int,
+    reviewed_on: dt.date | None,
 ) -> EntryVerdict:
     first = rows[0]
     max_age_days = first.max_age_days if first.max_age_days is not None else stale_after_days
@@ -227,7 +234,11 @@ def _judge_entry(
             links_failing += 1
         if link.content_date is not None:
             content_dates.append(link.content_date)
-        findings.extend(_link_findings(link, link.health, ref, max_age_days=max_age_days))
+        findings.extend(
+            _link_findings(
+                link, link.health, ref, max_age_days=max_age_days, reviewed_on=reviewed_on
+            )
+        )
 
     findings.sort(key=lambda finding: finding.severity)  # stable: catalogue order within a level
     severity = min((finding.severity for finding in findings), default=_Severity.INFO)
@@ -249,9 +260,13 @@ def _judge_entry(
     )
 
 
-def _link_findings(link: LinkRow, health: Health, ref: str, *, max_age_days: int) -> list[_Finding]:
+def _link_findings(
+    link: LinkRow, health: Health, ref: str, *, max_age_days: int, reviewed_on: dt.date | None
+) -> list[_Finding]:
     """Every finding about one checked link with a target (`health` is `link.health`, not None)."""
     findings: list[_Finding] = []
+    # What an editor has seen: content unchanged since the review day is accepted as it is.
+    accepted = reviewed_on is not None and (link.last_changed or link.first_seen) <= reviewed_on
     problem = _problem_words(health, link.http_status)
 
     if link.confirmed_broken:
@@ -290,7 +305,24 @@ def _link_findings(link: LinkRow, health: Health, ref: str, *, max_age_days: int
             )
         )
 
-    if link.stale:
+    if health in GOOD_HEALTH and link.last_changed is not None and not accepted:
+        findings.append(
+            _Finding(
+                _Severity.REVIEW,
+                f"Link {ref}: Inhalt geändert am {german_date(link.last_changed)} – "
+                "Text prüfen und danach als geprüft vermerken.",
+            )
+        )
+
+    if link.stale and accepted and link.content_date is not None:
+        findings.append(
+            _Finding(
+                _Severity.INFO,
+                f"Link {ref}: Inhalt datiert {german_date(link.content_date)}, "
+                f"am {german_date(reviewed_on)} als weiterhin gültig bestätigt.",
+            )
+        )
+    elif link.stale:
         if link.content_date is not None:
             dated = (
                 f"Inhalt zuletzt datiert {german_date(link.content_date)} "

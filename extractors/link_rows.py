@@ -109,11 +109,13 @@ def build_link_row(
     max_age = entry.max_age_days or policy.stale_after_days
     stale = (age_days > max_age) if age_days is not None else None
 
-    content_hash = facts.content_hash if good else None
+    # A night without content keeps the last known hash, so a change across an outage shows.
+    content_hash = facts.content_hash if good else (previous.content_hash if previous else None)
     last_changed = previous.last_changed if previous else None
     if (
         previous is not None
         and previous.run_date != run_date
+        and good
         and content_hash
         and previous.content_hash
         and content_hash != previous.content_hash

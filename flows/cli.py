@@ -24,6 +24,7 @@ EXIT_INCONCLUSIVE = 3
 # so the environment and linkpflege.toml can still supply them.
 RUN_OPTIONS: dict[str, dict[str, Any]] = {
     "catalog": {"help": "catalogue CSV (default: the bundled KGSt catalogue)"},
+    "reviews": {"help": "editors' reviews CSV (default: reviews.csv beside the catalogue)"},
     "data_dir": {"help": "data directory: raw captures in DIR/raw, dataset in DIR/curated"},
     "now": {"help": "the run's 'today' as ISO date or datetime (re-runs of a past night)"},
     "stale_after_days": {"type": int, "help": "content older than this is stale (730)"},
@@ -82,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("urls", nargs="+", metavar="URL")
     _add_run_options(check)
 
+    review = commands.add_parser(
+        "review", help="record that an editor reviewed an entry (accepts its current state)"
+    )
+    review.add_argument("entry_id", metavar="ENTRY")
+    review.add_argument("--note", default="", help="what was checked or decided")
+    review.add_argument("--date", default=None, help="review day YYYY-MM-DD (default: today)")
+    review.add_argument("--catalog", dest="catalog", default=None)
+    review.add_argument("--reviews", dest="reviews", default=None, help="reviews CSV file")
+
     catalog = commands.add_parser("catalog", help="catalogue tools")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
     importer = catalog_commands.add_parser(
@@ -128,7 +138,8 @@ def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str,
 
     options: dict[str, Any] = {}
     for key, value in flags.items():
-        options[key] = str(Path(value).resolve()) if key in ("catalog", "data_dir") else value
+        is_path = key in ("catalog", "data_dir", "reviews")
+        options[key] = str(Path(value).resolve()) if is_path else value
     options.setdefault("data_dir", str(settings.data_dir.resolve()))
     options.setdefault("catalog", str(settings.catalog.resolve()))
     options.pop("now", None)  # a schedule runs "tonight", never a fixed date
@@ -199,6 +210,31 @@ def command_check(urls: list[str], settings: Settings) -> int:
     return EXIT_OK
 
 
+def command_review(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from extractors.catalog import CatalogError, parse_catalog
+    from flows.review_log import ReviewLogError, append_review
+
+    try:
+        parsed = parse_catalog(settings.catalog.read_bytes(), source=str(settings.catalog))
+    except (OSError, CatalogError) as exc:
+        return _fail(f"{settings.catalog}: cannot read catalogue ({exc})")
+    known = {entry.entry_id for entry in parsed.entries}
+    if args.entry_id not in known:
+        return _fail(f"{settings.catalog}: no entry {args.entry_id!r}")
+    try:
+        day = dt.date.fromisoformat(args.date) if args.date else settings.run_date()
+    except ValueError:
+        return _fail(f"--date: {args.date!r} is not a date (YYYY-MM-DD)")
+    try:
+        append_review(settings.reviews_file, args.entry_id, day, args.note)
+    except ReviewLogError as exc:
+        return _fail(str(exc))
+    print(f"{settings.reviews_file}: {args.entry_id} reviewed on {day.isoformat()}")
+    return EXIT_OK
+
+
 def command_catalog_import(path: Path, output: Path | None) -> int:
     from extractors.listing_import import catalog_csv, import_listing
 
@@ -241,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         return command_report(settings)
     if args.command == "check":
         return command_check(args.urls, settings)
+    if args.command == "review":
+        return command_review(args, settings)
     return command_catalog_import(args.file, args.output)
 
 

@@ -46,6 +46,7 @@ from flows.http_fetch import FetchSettings, fetch_all
 from flows.progress_display import ProgressDisplay
 from flows.raw_capture import CaptureWriter, capture_dir, capture_name
 from flows.report_render import ReportInput, write_report
+from flows.review_log import ReviewLogError, read_reviews
 from flows.run_settings import Settings, SettingsError, load_settings
 
 FLOW_NAME = "linkpflege-nightly"
@@ -273,8 +274,11 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
 
     try:
         previous = previous_state(settings.curated_dir, run_date)
-    except DatasetError as exc:
+        reviews = read_reviews(settings.reviews_file)
+    except (DatasetError, ReviewLogError) as exc:
         raise RunFailed(str(exc)) from exc
+    for problem in reviews.problems:
+        _warn(problem)
     previous_links = {(row.entry_id, row.url): row for row in previous.links}
 
     urls = list(dict.fromkeys(e.url for e in parsed.entries if e.url))
@@ -315,7 +319,11 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
         for entry in parsed.entries
     ]
     verdicts = judge_entries(
-        parsed.entries, rows, run_date=run_date, stale_after_days=settings.stale_after_days
+        parsed.entries,
+        rows,
+        run_date=run_date,
+        stale_after_days=settings.stale_after_days,
+        reviews=reviews.latest,
     )
     try:
         publish(

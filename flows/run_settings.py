@@ -31,6 +31,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Settings:
     catalog: Path = BUNDLED_CATALOG
+    reviews: Path | None = None  # None: reviews.csv beside the catalogue
     data_dir: Path = Path("data")
     now: dt.datetime | None = None
     stale_after_days: int = 730
@@ -49,6 +50,10 @@ class Settings:
     progress: bool | None = None  # None: show a bar only on a terminal
     schedule_cron: str = "30 2 * * *"
     schedule_timezone: str = "Europe/Berlin"
+
+    @property
+    def reviews_file(self) -> Path:
+        return self.reviews or self.catalog.with_name("reviews.csv")
 
     @property
     def raw_dir(self) -> Path:
@@ -89,7 +94,7 @@ def _convert(name: str, value: Any, origin: str) -> Any:
     try:
         if name == "now":
             return value if isinstance(value, dt.datetime) else parse_now(str(value))
-        if field_type == "Path":
+        if field_type in ("Path", "Path | None"):
             return Path(str(value)).expanduser()
         if field_type in ("bool", "bool | None"):
             if isinstance(value, bool):

@@ -466,3 +466,37 @@ def test_german_labels_cover_the_vocabularies() -> None:
 )
 def test_german_date(day: dt.date, text: str) -> None:
     assert german_date(day) == text
+
+
+# --- editors' reviews ----------------------------------------------------------------------
+
+
+def test_changed_content_asks_for_review_until_reviewed() -> None:
+    changed = link_row(last_changed=dt.date(2026, 11, 20))
+    verdict = judge_one([catalog_row()], [changed])
+    assert verdict.verdict is Verdict.REVIEW
+    assert "Inhalt geändert am 20.11.2026" in verdict.reasons[0]
+
+    reviewed = judge_one([catalog_row()], [changed], reviews={"monheim": dt.date(2026, 11, 21)})
+    assert reviewed.verdict is Verdict.OK
+
+    # A review before the change does not cover it.
+    older = judge_one([catalog_row()], [changed], reviews={"monheim": dt.date(2026, 11, 19)})
+    assert older.verdict is Verdict.REVIEW
+
+
+def test_reviewed_old_page_is_accepted_until_it_changes_again() -> None:
+    old = link_row(**STALE_LINK)
+    assert judge_one([catalog_row()], [old]).verdict is Verdict.STALE
+    accepted = judge_one([catalog_row()], [old], reviews={"monheim": dt.date(2026, 11, 1)})
+    assert accepted.verdict is Verdict.OK
+    assert any("als weiterhin gültig bestätigt" in reason for reason in accepted.reasons)
+    changed_later = link_row(**STALE_LINK, last_changed=dt.date(2026, 11, 20))
+    again = judge_one([catalog_row()], [changed_later], reviews={"monheim": dt.date(2026, 11, 1)})
+    assert again.verdict is Verdict.REVIEW  # changed after the review: look again
+
+
+def test_review_never_hides_a_broken_link() -> None:
+    dead = failing(Health.NOT_FOUND, 404, confirmed=True)
+    verdict = judge_one([catalog_row()], [dead], reviews={"monheim": RUN_DATE})
+    assert verdict.verdict is Verdict.BROKEN

@@ -17,6 +17,7 @@ from local_web import LocalWeb, Reply, closed_port
 from pypdf import PdfWriter
 
 from flows.dataset_schema import ENTRIES_SCHEMA, HISTORY_SCHEMA, LINKS_SCHEMA, SCHEMA_VERSION
+from flows.review_log import append_review
 from flows.run_settings import load_settings
 
 NIGHT1 = "2026-11-25"
@@ -309,13 +310,18 @@ def test_prefect_flow_end_to_end_two_nights(local_webs, tmp_path: Path, prefect_
     state = nightly_harvest(options=options(catalog, data_dir, NIGHT1), return_state=True)
     assert state.is_completed(), state.message
     assert (curated / "links.parquet").read_bytes() == latest
-    # ... and a third night goes on counting.
+    # ... and a third night goes on counting; an editor has accepted Leipzig's old page.
+    append_review(tmp_path / "reviews.csv", "leipzig", dt.date(2026, 11, 26), "gilt weiter")
     state = nightly_harvest(options=options(catalog, data_dir, NIGHT3), return_state=True)
     assert state.is_completed(), state.message
     third = {r["entry_id"]: r for r in pq.read_table(curated / "links.parquet").to_pylist()}
     assert third["gone"]["consecutive_failures"] == 3
     assert third["gone"]["failing_since"] == dt.date(2026, 11, 25)
     assert third["leipzig"]["last_ok"] == dt.date(2026, 11, 27)
+    verdicts = {
+        r["entry_id"]: r["verdict"] for r in pq.read_table(curated / "entries.parquet").to_pylist()
+    }
+    assert verdicts["leipzig"] == "ok"  # stale, but reviewed and unchanged since
 
 
 def assert_raw_captures(folder: Path, web: LocalWeb) -> None:
