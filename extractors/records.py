@@ -96,6 +96,27 @@ class Hop:
 
 
 @dataclass(frozen=True, slots=True)
+class HostProbe:
+    """The answer to a made-up address on a link's host (the soft-404 probe).
+
+    Bar-Yossef et al. (2004): a host that answers a random, surely non-existent
+    path with 2xx (directly or after the same redirect as a link) cannot prove
+    that a link exists. The fetcher asks once per host and run; `text` is the
+    answer's normalised main text (see `extractors.soft_404.fingerprint_text`),
+    not its body, so the record stays small. `status` is None when no HTTP
+    answer came (then `detail` says why, e.g. robots.txt or a timeout).
+    """
+
+    url: str
+    status: int | None = None
+    final_url: str | None = None
+    redirected: bool = False
+    content_type: str | None = None
+    text: str = ""
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FetchResult:
     """What the network said about one URL, after redirects and retries.
 
@@ -117,6 +138,10 @@ class FetchResult:
     attempts: int = 1
     elapsed_s: float = 0.0
     checked_at: dt.datetime | None = None
+    # The host's answer to a made-up path, for soft-404 judging; None when not probed.
+    probe: HostProbe | None = None
+    # Why retrying stopped early (German), e.g. "Retry-After 3600 s über der Grenze von 30 s".
+    retry_stop: str | None = None
 
     def header(self, name: str) -> str | None:
         """First value of a response header, case-insensitively."""
@@ -201,6 +226,7 @@ class LinkRow:
     attempts: int = 0
     elapsed_ms: int | None = None
     bytes_read: int = 0
+    removed_since: dt.date | None = None  # set when the link left the catalogue
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,3 +247,4 @@ class EntryVerdict:
     links_missing_url: int
     newest_content_date: dt.date | None
     extra: tuple[tuple[str, str], ...] = field(default=())
+    removed_since: dt.date | None = None  # set when the entry left the catalogue

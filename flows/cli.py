@@ -161,8 +161,9 @@ def command_report(settings: Settings) -> int:
     from flows.report_render import ReportInput, write_report
 
     try:
-        links = read_links(settings.curated_dir)
-        entries = read_entries(settings.curated_dir)
+        # Entries that left the catalogue stay in the dataset but not in the report.
+        links = [r for r in read_links(settings.curated_dir) if r.removed_since is None]
+        entries = [e for e in read_entries(settings.curated_dir) if e.removed_since is None]
     except DatasetError as exc:
         return _fail(str(exc))
     if not entries:

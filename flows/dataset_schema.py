@@ -50,6 +50,7 @@ _LINK_FIELDS = [
     pa.field("attempts", pa.int16(), nullable=False),
     pa.field("elapsed_ms", pa.int32()),
     pa.field("bytes_read", pa.int64(), nullable=False),
+    pa.field("removed_since", pa.date32()),
 ]
 
 
@@ -83,6 +84,7 @@ ENTRIES_SCHEMA = _with_metadata(
         pa.field("links_missing_url", pa.int32(), nullable=False),
         pa.field("newest_content_date", pa.date32()),
         pa.field("catalog_extra", pa.map_(pa.string(), pa.string()), nullable=False),
+        pa.field("removed_since", pa.date32()),
     ],
     "entries",
 )

@@ -135,9 +135,12 @@ def publish(
         raise DatasetError(
             f"{curated_dir}: output failed validation, nothing published: " + "; ".join(problems)
         )
+    # History holds what was observed tonight: rows of removed catalogue links are not.
+    observed_links = [row for row in links if row.removed_since is None]
+    observed_entries = [row for row in entries if row.removed_since is None]
     tables = [
-        (links_table(links, history=True), targets.history),
-        (latest_entries.drop_columns(["run_date"]), targets.entries_history),
+        (links_table(observed_links, history=True), targets.history),
+        (entries_table(observed_entries).drop_columns(["run_date"]), targets.entries_history),
     ]
     if update_latest:
         tables += [(latest_links, targets.links), (latest_entries, targets.entries)]

@@ -27,6 +27,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
 from extractors.catalog import CatalogError, CatalogParse, parse_catalog
+from extractors.catalog_removals import removed_entries, removed_links
 from extractors.entry_verdicts import judge_entries
 from extractors.health import classify
 from extractors.link_rows import Observation, StalenessPolicy, build_link_row
@@ -325,12 +326,14 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
         stale_after_days=settings.stale_after_days,
         reviews=reviews.latest,
     )
+    gone_links = removed_links(previous.links, parsed.entries, run_date)
+    gone_entries = removed_entries(previous.entries, parsed.entries, run_date)
     try:
         publish(
             settings.curated_dir,
             run_date,
-            rows,
-            verdicts,
+            rows + gone_links,
+            verdicts + gone_entries,
             update_latest=previous.update_latest,
         )
         report_files = write_report(

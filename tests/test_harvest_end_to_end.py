@@ -323,6 +323,20 @@ def test_prefect_flow_end_to_end_two_nights(local_webs, tmp_path: Path, prefect_
     }
     assert verdicts["leipzig"] == "ok"  # stale, but reviewed and unchanged since
 
+    # Night 4: the editors dropped the "ftp" entry; it stays in the latest tables, marked.
+    lines = catalog.read_text(encoding="utf-8").splitlines(keepends=True)
+    catalog.write_text("".join(line for line in lines if not line.startswith("ftp,")), "utf-8")
+    state = nightly_harvest(options=options(catalog, data_dir, "2026-11-28"), return_state=True)
+    assert state.is_completed(), state.message
+    fourth = {r["entry_id"]: r for r in pq.read_table(curated / "links.parquet").to_pylist()}
+    assert fourth["ftp"]["removed_since"] == dt.date(2026, 11, 28)
+    assert fourth["leipzig"]["removed_since"] is None
+    entries4 = {r["entry_id"]: r for r in pq.read_table(curated / "entries.parquet").to_pylist()}
+    assert entries4["ftp"]["removed_since"] == dt.date(2026, 11, 28)
+    night4 = pq.read_table(curated / "history" / "run_date=2026-11-28" / "links.parquet")
+    assert "ftp" not in night4["entry_id"].to_pylist()
+    assert "ftp://" not in (curated / "report" / "report.md").read_text(encoding="utf-8")
+
 
 def assert_raw_captures(folder: Path, web: LocalWeb) -> None:
     """Raw answers are kept as WARC that standard tools (warcio here) can replay."""
