@@ -15,6 +15,7 @@ from typing import Any
 
 from flows.prefect_defaults import apply_prefect_defaults
 from flows.run_settings import Settings, SettingsError, load_settings
+from flows.terminal_text import one_line, terminal_safe
 
 EXIT_OK = 0
 EXIT_FAILED = 2
@@ -91,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--date", default=None, help="review day YYYY-MM-DD (default: today)")
     review.add_argument("--catalog", dest="catalog", default=None)
     review.add_argument("--reviews", dest="reviews", default=None, help="reviews CSV file")
+
+    capture = commands.add_parser(
+        "capture", help="show what a page looked like on a night (from the raw captures)"
+    )
+    capture.add_argument("url", metavar="URL")
+    capture.add_argument("--date", default=None, help="night YYYY-MM-DD (default: the latest)")
+    capture.add_argument("--data-dir", dest="data_dir", default=None)
+    capture.add_argument("-o", "--output", type=Path, default=None, help="save the body here")
 
     catalog = commands.add_parser("catalog", help="catalogue tools")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
@@ -194,20 +203,20 @@ def command_check(urls: list[str], settings: Settings) -> int:
         observation = observe(results[url], run_date)
         health, facts = observation.health, observation.facts
         claim = facts.content_date
-        print(url)
-        print(
-            f"  health:    {health.health.value}" + (f" ({health.detail})" if health.detail else "")
-        )
+        detail = f" ({one_line(health.detail)})" if health.detail else ""
+        print(one_line(url))
+        print(f"  health:    {health.health.value}{detail}")
         print(f"  status:    {health.http_status if health.http_status is not None else '-'}")
-        print(f"  final URL: {health.final_url or '-'}")
+        print(f"  final URL: {one_line(health.final_url or '-')}")
         for hop in observation.fetch.hops:
-            print(f"  redirect:  {hop.status} {hop.url} -> {hop.location}")
-        print(f"  title:     {facts.title or '-'}")
+            target = one_line(hop.location or "")
+            print(f"  redirect:  {hop.status} {one_line(hop.url)} -> {target}")
+        print(f"  title:     {one_line(facts.title or '-')}")
         print(f"  published: {facts.published.value if facts.published else '-'}")
         print(f"  modified:  {facts.modified.value if facts.modified else '-'}")
         print(f"  date from: {claim.source if claim else '-'}")
-        print(f"  language:  {facts.language or '-'}")
-        print(f"  summary:   {facts.summary or '-'}")
+        print(f"  language:  {one_line(facts.language or '-')}")
+        print(f"  summary:   {one_line(facts.summary or '-')}")
     return EXIT_OK
 
 
@@ -233,6 +242,42 @@ def command_review(args: argparse.Namespace, settings: Settings) -> int:
     except ReviewLogError as exc:
         return _fail(str(exc))
     print(f"{settings.reviews_file}: {args.entry_id} reviewed on {day.isoformat()}")
+    return EXIT_OK
+
+
+def command_capture(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    from flows.raw_capture import CaptureError, read_capture
+
+    try:
+        night = dt.date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        return _fail(f"--date: {args.date!r} is not a date (YYYY-MM-DD)")
+    try:
+        capture = read_capture(settings.raw_dir, args.url, night)
+    except CaptureError as exc:
+        return _fail(str(exc))
+    revisit = f" (unverändert seit {capture.revisit_of})" if capture.revisit_of else ""
+    print(one_line(capture.url), file=sys.stderr)
+    print(f"  night:    {capture.night.isoformat()}{revisit}", file=sys.stderr)
+    print(f"  captured: {one_line(capture.captured_at)}", file=sys.stderr)
+    print(f"  status:   {one_line(capture.status)}", file=sys.stderr)
+    for name, value in capture.headers:
+        print(f"  {one_line(name)}: {one_line(value)}", file=sys.stderr)
+    if capture.truncated:
+        print("  (body cut at the byte cap)", file=sys.stderr)
+    if args.output is not None:
+        try:
+            args.output.write_bytes(capture.body)
+        except OSError as exc:
+            return _fail(f"{args.output}: cannot write ({exc.strerror})")
+        print(f"  saved:    {args.output} ({len(capture.body)} bytes)", file=sys.stderr)
+    elif sys.stdout.isatty():
+        sys.stdout.write(terminal_safe(capture.body.decode("utf-8", errors="replace")))
+    else:  # a pipe or file gets the bytes as captured
+        sys.stdout.buffer.write(capture.body)
+        sys.stdout.flush()
     return EXIT_OK
 
 
@@ -280,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         return command_check(args.urls, settings)
     if args.command == "review":
         return command_review(args, settings)
+    if args.command == "capture":
+        return command_capture(args, settings)
     return command_catalog_import(args.file, args.output)
 
 

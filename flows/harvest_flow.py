@@ -45,7 +45,7 @@ from flows.dataset_store import (
 )
 from flows.http_fetch import FetchSettings, fetch_all
 from flows.progress_display import ProgressDisplay
-from flows.raw_capture import CaptureWriter, capture_dir, capture_name
+from flows.raw_capture import CaptureWriter, previous_index, prune_captures
 from flows.report_render import ReportInput, write_report
 from flows.review_log import ReviewLogError, read_reviews
 from flows.run_settings import Settings, SettingsError, load_settings
@@ -62,6 +62,7 @@ class ShardJob:
     fetch_settings: FetchSettings
     run_date: dt.date
     raw_dir: Path
+    retention_nights: int
 
 
 ShardRunner = Callable[[Sequence[Shard], ShardJob], list[tuple[str, Observation]]]
@@ -217,9 +218,15 @@ _progress: ProgressDisplay | None = None
 def check_shard_urls(urls: Shard, job: ShardJob) -> list[tuple[str, Observation]]:
     """Fetch one shard of hosts; capture, classify and extract each answer as it arrives."""
     observations: list[tuple[str, Observation]] = []
-    target = capture_dir(job.raw_dir, job.run_date) / capture_name(urls)
-
-    with CaptureWriter(target, job.fetch_settings.user_agent) as capture:
+    capture_writer = CaptureWriter(
+        job.raw_dir,
+        job.run_date,
+        urls,
+        user_agent=job.fetch_settings.user_agent,
+        retention_nights=job.retention_nights,
+        previous=previous_index(job.raw_dir, job.run_date),
+    )
+    with capture_writer as capture:
 
         def on_result(result: FetchResult) -> None:
             capture.add(result)
@@ -251,6 +258,13 @@ def run_shards_as_tasks(shards: Sequence[Shard], job: ShardJob) -> list[tuple[st
     for future in futures:
         observations.extend(future.result())
     return observations
+
+
+def _say(message: str) -> None:
+    try:
+        get_run_logger().info(message)
+    except Exception:  # outside a flow run there is no run logger
+        print(f"linkpflege: {message}", file=sys.stderr)
 
 
 def _warn(message: str) -> None:
@@ -291,7 +305,7 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
     )
     _progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
-        job = ShardJob(fetch_settings, run_date, settings.raw_dir)
+        job = ShardJob(fetch_settings, run_date, settings.raw_dir, settings.raw_retention_nights)
         observed = dict(run_shards(shards, job))
     finally:
         _progress.close()
@@ -350,6 +364,9 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
         )
     except (DatasetError, OSError) as exc:
         raise RunFailed(str(exc)) from exc
+    if previous.update_latest:
+        for night in prune_captures(settings.raw_dir, run_date, settings.raw_retention_nights):
+            _say(f"raw captures of {night.isoformat()} pruned (retention)")
 
     return RunSummary(
         run_date=run_date,

@@ -46,6 +46,7 @@ class Settings:
     max_redirects: int = 10
     retries: int = 2
     confirm_after_nights: int = 2
+    raw_retention_nights: int = 30
     shard_size: int = 2000
     progress: bool | None = None  # None: show a bar only on a terminal
     schedule_cron: str = "30 2 * * *"
