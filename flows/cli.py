@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="re-render the editors' report from the dataset")
     report.add_argument("--data-dir", dest="data_dir", default=None)
 
+    rebuild = commands.add_parser(
+        "rebuild", help="rewrite the latest tables from the newest history night"
+    )
+    rebuild.add_argument("--data-dir", dest="data_dir", default=None)
+
     check = commands.add_parser("check", help="quick look at single URLs")
     check.add_argument("urls", nargs="+", metavar="URL")
     _add_run_options(check)
@@ -190,6 +195,17 @@ def command_report(settings: Settings) -> int:
         settings.curated_dir / "report",
     )
     print(f"report: {files.html}")
+    return EXIT_OK
+
+
+def command_rebuild(settings: Settings) -> int:
+    from flows.dataset_store import DatasetError, rebuild_latest
+
+    try:
+        night = rebuild_latest(settings.curated_dir)
+    except DatasetError as exc:
+        return _fail(str(exc))
+    print(f"{settings.curated_dir}: latest tables rebuilt from the night of {night.isoformat()}")
     return EXIT_OK
 
 
@@ -325,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         return command_check(args.urls, settings)
     if args.command == "review":
         return command_review(args, settings)
+    if args.command == "rebuild":
+        return command_rebuild(settings)
     if args.command == "capture":
         return command_capture(args, settings)
     return command_catalog_import(args.file, args.output)

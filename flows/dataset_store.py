@@ -246,3 +246,24 @@ def _entry_rows(table: pa.Table) -> list[EntryVerdict]:
         record["extra"] = tuple(record.pop("catalog_extra"))
         rows.append(EntryVerdict(**{k: v for k, v in record.items() if k in names}))
     return rows
+
+
+def rebuild_latest(curated_dir: Path) -> dt.date:
+    """Rewrite links.parquet and entries.parquet from the newest history night.
+
+    The way back after a damaged or foreign latest file: history partitions are written
+    first and never rewritten by later nights. Rows of removed catalogue entries are not in
+    history and are therefore not restored.
+    """
+    nights = history_nights(curated_dir)
+    if not nights:
+        raise DatasetError(f"{curated_dir / HISTORY_DIR}: no history to rebuild from")
+    night = nights[-1]
+    links = read_history_night(curated_dir, night)
+    entries = read_entries_night(curated_dir, night)
+    if not entries:
+        raise DatasetError(
+            f"{entries_history_partition(curated_dir, night)}: no entries history for {night}"
+        )
+    publish(curated_dir, night, links, entries)
+    return night

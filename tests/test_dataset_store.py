@@ -244,3 +244,41 @@ def test_past_night_rewrites_only_its_history(tmp_path: Path):
     publish(tmp_path, NIGHT, rows(), [entry()], update_latest=False)
     assert (tmp_path / "links.parquet").read_bytes() == latest
     assert (history_partition(tmp_path, NIGHT) / "links.parquet").is_file()
+
+
+def test_damaged_latest_table_is_rebuilt_from_history(tmp_path: Path, capsys):
+    from flows.cli import main
+
+    publish(tmp_path / "curated", NIGHT, rows(), [entry()])
+    (tmp_path / "curated" / "links.parquet").write_bytes(b"PAR1 truncated by a full disk")
+    with pytest.raises(DatasetError, match=r"links\.parquet: not a readable Parquet file"):
+        read_links(tmp_path / "curated")
+    assert main(["rebuild", "--data-dir", str(tmp_path)]) == 0
+    assert "rebuilt from the night of 2026-11-26" in capsys.readouterr().out
+    assert read_links(tmp_path / "curated") == rows()
+    assert read_entries(tmp_path / "curated") == [entry()]
+
+
+def test_rebuild_without_history_is_a_clear_error(tmp_path: Path, capsys):
+    from flows.cli import main
+
+    assert main(["rebuild", "--data-dir", str(tmp_path)]) == 2
+    assert "no history to rebuild from" in capsys.readouterr().err
+
+
+def test_run_on_a_damaged_dataset_fails_naming_the_file_and_overwrites_nothing(tmp_path: Path):
+    from flows.harvest_flow import RunFailed, harvest
+    from flows.run_settings import load_settings
+
+    curated = tmp_path / "data" / "curated"
+    curated.mkdir(parents=True)
+    (curated / "links.parquet").write_bytes(b"not parquet at all")
+    catalog = tmp_path / "katalog.csv"
+    catalog.write_text("entry_id,provider,title,url\na,Stadt,T,ftp://x\n", encoding="utf-8")
+    settings = load_settings(
+        {"catalog": str(catalog), "data_dir": str(tmp_path / "data"), "now": "2026-11-26"}
+    )
+    with pytest.raises(RunFailed, match=r"links\.parquet: not a readable Parquet file"):
+        harvest(settings)
+    assert (curated / "links.parquet").read_bytes() == b"not parquet at all"
+    assert not (curated / "entries.parquet").exists()
