@@ -48,6 +48,7 @@ from flows.progress_display import ProgressDisplay
 from flows.raw_capture import CaptureWriter, previous_index, prune_captures
 from flows.report_render import ReportInput, write_report
 from flows.review_log import ReviewLogError, read_reviews
+from flows.run_lock import RunLocked, run_lock
 from flows.run_settings import Settings, SettingsError, load_settings
 
 FLOW_NAME = "linkpflege-nightly"
@@ -276,9 +277,17 @@ def _warn(message: str) -> None:
 
 def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -> RunSummary:
     """One complete run. Raises RunFailed / RunInconclusive; per-URL problems are data."""
+    prepare_data_dir(settings)
+    try:
+        with run_lock(settings.data_dir, dt.datetime.now(dt.UTC)):
+            return _harvest_locked(settings, run_shards)
+    except RunLocked as exc:
+        raise RunFailed(str(exc)) from exc
+
+
+def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     global _progress
     run_date = settings.run_date()
-    prepare_data_dir(settings)
     parsed = load_catalog(settings.catalog)
     # Problem messages already start with "line N:".
     problems = tuple(f"{settings.catalog}: {p.message}" for p in parsed.problems)
