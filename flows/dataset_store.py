@@ -8,12 +8,12 @@ files untouched.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
+import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,7 @@ HISTORY_FILE = "links.parquet"
 # Entries get their own history tree, so `read_parquet("curated/history")` stays one table.
 ENTRIES_HISTORY_DIR = "entries_history"
 ENTRIES_HISTORY_FILE = "entries.parquet"
+JOURNAL_FILE = ".publish-journal.json"
 
 
 class DatasetError(RuntimeError):
@@ -90,17 +91,15 @@ def entries_table(rows: Sequence[EntryVerdict]) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=ENTRIES_SCHEMA)
 
 
-@contextlib.contextmanager
-def _temporary_beside(target: Path) -> Iterator[Path]:
-    """A temp path in the target's directory (same file system, so os.replace is atomic)."""
+def _temporary_beside(target: Path) -> Path:
+    """A new temp file in the target's directory (same file system: os.replace is atomic).
+
+    Hidden (leading dot, `.tmp` suffix), so readers globbing `*.parquet` never see it.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
-    temp = Path(name)
-    try:
-        yield temp
-    finally:
-        temp.unlink(missing_ok=True)
+    return Path(name)
 
 
 def _write_parquet(table: pa.Table, temp: Path) -> None:
@@ -144,18 +143,69 @@ def publish(
     ]
     if update_latest:
         tables += [(latest_links, targets.links), (latest_entries, targets.entries)]
+    staged: list[tuple[Path, Path]] = []
     try:
-        with contextlib.ExitStack() as stack:
-            staged = []
+        try:
             for table, target in tables:
-                temp = stack.enter_context(_temporary_beside(target))
-                _write_parquet(table, temp)
-                staged.append((temp, target))
-            for temp, target in staged:
-                os.replace(temp, target)
+                staged.append((_temporary_beside(target), target))
+                _write_parquet(table, staged[-1][0])
+        except BaseException:
+            for temp, _ in staged:
+                temp.unlink(missing_ok=True)
+            raise
+        # From here on the temporary files belong to the journal: left for roll-forward.
+        _move_into_place(curated_dir, staged)
     except OSError as exc:
         raise DatasetError(f"{exc.filename or curated_dir}: cannot write dataset: {exc}") from exc
     return targets
+
+
+def _fsync_dir(folder: Path) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _move_into_place(curated_dir: Path, staged: Sequence[tuple[Path, Path]]) -> None:
+    """Rename every staged file onto its target, journalled.
+
+    The renames are microseconds apart, but a crash between two of them would leave new
+    links beside old entries. The journal, written atomically before the first rename, lets
+    the next run (under the run lock) finish what was begun: roll forward, never back.
+    """
+    journal = curated_dir / JOURNAL_FILE
+    pending = journal.with_name(journal.name + ".tmp")
+    pending.write_text(json.dumps([[str(t), str(d)] for t, d in staged]), encoding="utf-8")
+    os.replace(pending, journal)
+    _fsync_dir(curated_dir)
+    for temp, target in staged:
+        os.replace(temp, target)
+        _fsync_dir(target.parent)
+    journal.unlink()
+
+
+def recover_interrupted_publish(curated_dir: Path) -> list[Path]:
+    """Finish a publish that a crash interrupted, and remove its orphaned temporary files.
+
+    Call only while holding the run lock. Returns the files that were moved into place.
+    """
+    journal = curated_dir / JOURNAL_FILE
+    finished: list[Path] = []
+    if journal.exists():
+        try:
+            pairs = json.loads(journal.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DatasetError(f"{journal}: unreadable publish journal ({exc})") from exc
+        for temp, target in pairs:
+            if Path(temp).exists():
+                os.replace(temp, target)
+                finished.append(Path(target))
+        journal.unlink()
+    for stray in curated_dir.rglob(".*.tmp"):
+        stray.unlink(missing_ok=True)
+    return finished
 
 
 def _read_table(path: Path, schema: pa.Schema) -> pa.Table | None:

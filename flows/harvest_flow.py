@@ -42,6 +42,7 @@ from flows.dataset_store import (
     read_entries_night,
     read_history_night,
     read_links,
+    recover_interrupted_publish,
 )
 from flows.http_fetch import FetchSettings, fetch_all
 from flows.progress_display import ProgressDisplay
@@ -288,6 +289,13 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
 def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     global _progress
     run_date = settings.run_date()
+    try:
+        for path in recover_interrupted_publish(settings.curated_dir):
+            _warn(f"{path}: publish interrupted by a crash, completed now")
+        for stray in settings.raw_dir.rglob(".*.tmp"):  # captures of a crashed shard
+            stray.unlink(missing_ok=True)
+    except (DatasetError, OSError) as exc:
+        raise RunFailed(str(exc)) from exc
     parsed = load_catalog(settings.catalog)
     # Problem messages already start with "line N:".
     problems = tuple(f"{settings.catalog}: {p.message}" for p in parsed.problems)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -282,3 +283,36 @@ def test_run_on_a_damaged_dataset_fails_naming_the_file_and_overwrites_nothing(t
         harvest(settings)
     assert (curated / "links.parquet").read_bytes() == b"not parquet at all"
     assert not (curated / "entries.parquet").exists()
+
+
+def test_publish_interrupted_between_renames_is_rolled_forward(tmp_path: Path, monkeypatch):
+    from flows.dataset_store import JOURNAL_FILE, recover_interrupted_publish
+
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    tomorrow = NIGHT + dt.timedelta(days=1)
+    real_replace = os.replace
+    renames = {"n": 0}
+
+    def crash_after_two_renames(src, dst):
+        if str(src).endswith(".tmp") and not str(dst).endswith(JOURNAL_FILE):
+            renames["n"] += 1
+            if renames["n"] == 3:
+                raise KeyboardInterrupt  # stands for kill -9: no clean-up code may help
+        real_replace(src, dst)
+
+    monkeypatch.setattr(dataset_store.os, "replace", crash_after_two_renames)
+    with pytest.raises(KeyboardInterrupt):
+        publish(
+            tmp_path,
+            tomorrow,
+            [dataclasses.replace(r, run_date=tomorrow) for r in rows()],
+            [dataclasses.replace(entry(), run_date=tomorrow)],
+        )
+    monkeypatch.setattr(dataset_store.os, "replace", real_replace)
+    assert (tmp_path / JOURNAL_FILE).exists()
+    finished = recover_interrupted_publish(tmp_path)
+    assert {p.name for p in finished} == {"links.parquet", "entries.parquet"}
+    assert {r.run_date for r in read_links(tmp_path)} == {tomorrow}
+    assert read_entries(tmp_path)[0].run_date == tomorrow
+    assert not (tmp_path / JOURNAL_FILE).exists()
+    assert not list(tmp_path.rglob(".*.tmp"))
