@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from extractors.records import NETWORK_HEALTH, Health, LinkHealth
+from extractors.url_host import host_of
 
 # With many hosts, a handful that still answer (an intranet proxy, a local mirror) must
 # not hide an outage of everything else.
@@ -35,7 +35,7 @@ def judge_run(observations: Iterable[tuple[str, LinkHealth]]) -> RunJudgement:
     for url, health in observations:
         if health.health in (Health.INVALID_URL, Health.BLOCKED) and health.http_status is None:
             continue  # never left this machine: says nothing about the network
-        per_host[urlsplit(url).hostname or url].append(health.health)
+        per_host[host_of(url) or url].append(health.health)
 
     unreachable = [
         host for host, values in per_host.items() if all(v in NETWORK_HEALTH for v in values)

@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -34,6 +33,7 @@ from extractors.link_rows import Observation, StalenessPolicy, build_link_row
 from extractors.page_facts import extract_facts
 from extractors.records import EntryVerdict, FetchResult, Health, LinkRow, PageFacts
 from extractors.run_outcome import judge_run
+from extractors.url_host import host_of
 from flows.dataset_store import (
     DatasetError,
     history_nights,
@@ -168,14 +168,9 @@ def fetch_settings_from(settings: Settings) -> FetchSettings:
         retries=settings.retries,
         user_agent=settings.user_agent,
         allow_private_addresses=settings.allow_private_addresses,
+        respect_robots=not settings.ignore_robots,
+        crawl_delay_cap=settings.crawl_delay_cap,
     )
-
-
-def _host_key(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 def shard_by_host(urls: Sequence[str], shard_size: int) -> list[Shard]:
@@ -187,7 +182,7 @@ def shard_by_host(urls: Sequence[str], shard_size: int) -> list[Shard]:
     shard_count = max(1, -(-len(urls) // shard_size))
     shards: list[list[str]] = [[] for _ in range(shard_count)]
     for url in urls:
-        digest = hashlib.blake2b(_host_key(url).encode(), digest_size=8).digest()
+        digest = hashlib.blake2b(host_of(url).encode(), digest_size=8).digest()
         shards[int.from_bytes(digest, "big") % shard_count].append(url)
     return [tuple(shard) for shard in shards if shard]
 

@@ -9,7 +9,8 @@ import sys
 import threading
 import time
 from typing import TextIO
-from urllib.parse import urlsplit
+
+from extractors.url_host import host_of
 
 BAR_WIDTH = 30
 REDRAW_EVERY_S = 0.1
@@ -79,4 +80,4 @@ class ProgressDisplay:
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).hostname or url
+    return host_of(url) or url
