@@ -106,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     capture.add_argument("--data-dir", dest="data_dir", default=None)
     capture.add_argument("-o", "--output", type=Path, default=None, help="save the body here")
 
+    demo = commands.add_parser(
+        "demo", help="two nights of the real flow against a bundled sample web (no internet)"
+    )
+    demo.add_argument("--data-dir", dest="data_dir", default=None, help="keep the output here")
+    demo.add_argument("--keep", action="store_true", help="keep the temporary output")
+    demo.add_argument("--now", default=None, help="the second night, YYYY-MM-DD (default today)")
+
     catalog = commands.add_parser("catalog", help="catalogue tools")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
     importer = catalog_commands.add_parser(
@@ -172,28 +179,19 @@ def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str,
 
 def command_report(settings: Settings) -> int:
     from flows.dataset_store import DatasetError, read_entries, read_links
-    from flows.report_render import ReportInput, write_report
+    from flows.harvest_flow import previous_state, render_report, report_input
 
     try:
-        # Entries that left the catalogue stay in the dataset but not in the report.
-        links = [r for r in read_links(settings.curated_dir) if r.removed_since is None]
-        entries = [e for e in read_entries(settings.curated_dir) if e.removed_since is None]
-    except DatasetError as exc:
+        links = read_links(settings.curated_dir)
+        entries = read_entries(settings.curated_dir)
+        if not entries:
+            return _fail(f"{settings.curated_dir}: no dataset yet; run 'linkpflege run' first")
+        night = entries[0].run_date
+        before = previous_state(settings.curated_dir, night).entries
+        report = report_input(settings, night, entries, links, before)
+        files = render_report(report, settings.curated_dir, latest=True)
+    except (DatasetError, OSError) as exc:
         return _fail(str(exc))
-    if not entries:
-        return _fail(f"{settings.curated_dir}: no dataset yet; run 'linkpflege run' first")
-    files = write_report(
-        ReportInput(
-            run_date=entries[0].run_date,
-            generated_at=settings.run_moment(),
-            catalog_name=settings.catalog.name,
-            inconclusive_reason=None,
-            entries=tuple(entries),
-            links=tuple(links),
-            previous_verdicts={},
-        ),
-        settings.curated_dir / "report",
-    )
     print(f"report: {files.html}")
     return EXIT_OK
 
@@ -297,6 +295,15 @@ def command_capture(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def command_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.demo_run import demo_command
+
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    return demo_command(
+        data_dir, settings.run_date(), keep=args.keep, interactive=sys.stdin.isatty()
+    )
+
+
 def command_catalog_import(path: Path, output: Path | None) -> int:
     from extractors.listing_import import catalog_csv, import_listing
 
@@ -345,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         return command_rebuild(settings)
     if args.command == "capture":
         return command_capture(args, settings)
+    if args.command == "demo":
+        return command_demo(args, settings)
     return command_catalog_import(args.file, args.output)
 
 

@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 import sys
 import tempfile
 from collections import Counter
@@ -47,7 +48,9 @@ from flows.dataset_store import (
 from flows.http_fetch import FetchSettings, fetch_all
 from flows.progress_display import ProgressDisplay
 from flows.raw_capture import CaptureWriter, previous_index, prune_captures
-from flows.report_render import ReportInput, write_report
+from flows.report_artifacts import publish_report_artifacts
+from flows.report_history import verdict_history_from
+from flows.report_render import ReportFiles, ReportInput, write_report
 from flows.review_log import ReviewLogError, read_reviews
 from flows.run_lock import RunLocked, run_lock
 from flows.run_settings import Settings, SettingsError, load_settings
@@ -212,6 +215,48 @@ def observe(result: FetchResult, run_date: dt.date) -> Observation:
 _progress: ProgressDisplay | None = None
 
 
+def report_input(
+    settings: Settings,
+    run_date: dt.date,
+    entries: Sequence[EntryVerdict],
+    links: Sequence[LinkRow],
+    previous_entries: Sequence[EntryVerdict],
+) -> ReportInput:
+    """What the editors' report shows for one night (entries that left the catalogue: not)."""
+    return ReportInput(
+        run_date=run_date,
+        generated_at=settings.run_moment(),
+        catalog_name=settings.catalog.name,
+        inconclusive_reason=None,
+        entries=tuple(e for e in entries if e.removed_since is None),
+        links=tuple(link for link in links if link.removed_since is None),
+        previous_verdicts={e.entry_id: e.verdict for e in previous_entries},
+        verdict_history=verdict_history_from(settings.curated_dir),
+    )
+
+
+def render_report(report: ReportInput, curated_dir: Path, *, latest: bool) -> ReportFiles:
+    """Write the report; a re-run of a past night adds only its dated copies."""
+    report_dir = curated_dir / "report"
+    if latest:
+        return write_report(report, report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=report_dir, prefix=".past-night-") as scratch:
+        files = write_report(report, Path(scratch))
+        dated = [files.dated_html, files.dated_markdown, files.dated_csv]
+        for path in dated:
+            os.replace(path, report_dir / path.name)
+    return dataclasses.replace(
+        files,
+        html=report_dir / files.dated_html.name,
+        markdown=report_dir / files.dated_markdown.name,
+        csv=report_dir / files.dated_csv.name,
+        dated_html=report_dir / files.dated_html.name,
+        dated_markdown=report_dir / files.dated_markdown.name,
+        dated_csv=report_dir / files.dated_csv.name,
+    )
+
+
 def check_shard_urls(urls: Shard, job: ShardJob) -> list[tuple[str, Observation]]:
     """Fetch one shard of hosts; capture, classify and extract each answer as it arrives."""
     observations: list[tuple[str, Observation]] = []
@@ -362,20 +407,11 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
             verdicts + gone_entries,
             update_latest=previous.update_latest,
         )
-        report_files = write_report(
-            ReportInput(
-                run_date=run_date,
-                generated_at=settings.run_moment(),
-                catalog_name=settings.catalog.name,
-                inconclusive_reason=None,
-                entries=tuple(verdicts),
-                links=tuple(rows),
-                previous_verdicts={e.entry_id: e.verdict for e in previous.entries},
-            ),
-            settings.curated_dir / "report",
-        )
+        report = report_input(settings, run_date, verdicts, rows, previous.entries)
+        report_files = render_report(report, settings.curated_dir, latest=previous.update_latest)
     except (DatasetError, OSError) as exc:
         raise RunFailed(str(exc)) from exc
+    publish_report_artifacts(report, report_files)
     if previous.update_latest:
         for night in prune_captures(settings.raw_dir, run_date, settings.raw_retention_nights):
             _say(f"raw captures of {night.isoformat()} pruned (retention)")

@@ -300,6 +300,14 @@ def test_prefect_flow_end_to_end_two_nights(local_webs, tmp_path: Path, prefect_
     assert partitions == [f"run_date={NIGHT1}", f"run_date={NIGHT2}"]
     assert_history_loads_alike(curated)
 
+    # `linkpflege report` re-renders the same night, still knowing the night before.
+    from flows.cli import main
+
+    (curated / "report" / "index.html").unlink()
+    assert main(["report", "--data-dir", str(data_dir), "--catalog", str(catalog)]) == 0
+    rerendered = (curated / "report" / "index.html").read_text(encoding="utf-8")
+    assert "Erster Lauf" not in rerendered and "Neu seit gestern" in rerendered
+
     # Re-running the latest night does not count its failures twice ...
     state = nightly_harvest(options=options(catalog, data_dir, NIGHT2), return_state=True)
     assert state.is_completed(), state.message
