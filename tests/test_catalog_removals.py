@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from record_factories import make_entry_verdict, make_link_row
+
 from extractors.catalog_removals import removed_entries, removed_links
-from extractors.records import CatalogEntry, EntryVerdict, LinkRow, Verdict
+from extractors.records import CatalogEntry, EntryVerdict, LinkRow
 
 NIGHT = dt.date(2026, 11, 26)
 BEFORE = dt.date(2026, 11, 25)
@@ -19,53 +21,11 @@ def entry(entry_id: str, url: str = "", label: str = "Weitere Informationen") ->
 
 
 def link(entry_id: str, url: str | None, label: str = "Weitere Informationen") -> LinkRow:
-    return LinkRow(
-        entry_id=entry_id,
-        link_label=label,
-        url=url,
-        run_date=BEFORE,
-        checked_at=None,
-        health=None,
-        http_status=None,
-        final_url=None,
-        redirect_chain=(),
-        error_detail=None,
-        content_type=None,
-        title=None,
-        summary=None,
-        language=None,
-        published=None,
-        modified=None,
-        date_source=None,
-        content_date=None,
-        age_days=None,
-        stale=None,
-        content_hash=None,
-        first_seen=BEFORE,
-        last_ok=None,
-        last_changed=None,
-        failing_since=None,
-        consecutive_failures=0,
-        confirmed_broken=False,
-    )
+    return make_link_row(entry_id=entry_id, url=url, link_label=label, run_date=BEFORE)
 
 
 def verdict(entry_id: str) -> EntryVerdict:
-    return EntryVerdict(
-        entry_id=entry_id,
-        provider="Stadt",
-        provider_type="",
-        title="T",
-        description="",
-        run_date=BEFORE,
-        verdict=Verdict.OK,
-        reasons=(),
-        links_total=1,
-        links_ok=1,
-        links_failing=0,
-        links_missing_url=0,
-        newest_content_date=None,
-    )
+    return make_entry_verdict(entry_id=entry_id, run_date=BEFORE)
 
 
 def test_removed_link_and_entry_are_carried_and_marked():

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from record_factories import make_link_row
 
 from extractors.entry_verdicts import (
     GERMAN_DATE_SOURCE_LABELS,
@@ -55,37 +56,7 @@ def link_row(
     **changes: Any,
 ) -> LinkRow:
     """A healthy, dated, fresh link unless `changes` say otherwise."""
-    fields: dict[str, Any] = {
-        "entry_id": entry_id,
-        "link_label": label,
-        "url": url,
-        "run_date": RUN_DATE,
-        "checked_at": dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC),
-        "health": Health.OK if url else None,
-        "http_status": 200 if url else None,
-        "final_url": url,
-        "redirect_chain": (),
-        "error_detail": None,
-        "content_type": "text/html",
-        "title": "Seite",
-        "summary": None,
-        "language": "de",
-        "published": None,
-        "modified": dt.date(2026, 1, 10),
-        "date_source": "meta",
-        "content_date": dt.date(2026, 1, 10),
-        "age_days": 320,
-        "stale": False,
-        "content_hash": None,
-        "first_seen": dt.date(2025, 1, 1),
-        "last_ok": RUN_DATE,
-        "last_changed": None,
-        "failing_since": None,
-        "consecutive_failures": 0,
-        "confirmed_broken": False,
-    }
-    fields.update(changes)
-    return LinkRow(**fields)
+    return make_link_row(entry_id=entry_id, url=url, link_label=label, **changes)
 
 
 def failing(health: Health, status: int | None, *, confirmed: bool, **changes: Any) -> LinkRow:

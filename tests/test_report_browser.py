@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from record_factories import make_entry_verdict, make_link_row
 
 from extractors.records import EntryVerdict, Health, LinkRow, Verdict
 from flows.report_render import ReportInput, write_report
@@ -56,55 +57,19 @@ PAYLOADS = {
 
 
 def link_row(entry_id: str, url: str | None, **changes: Any) -> LinkRow:
-    fields: dict[str, Any] = {
-        "entry_id": entry_id,
-        "link_label": "Weitere Informationen",
-        "url": url,
-        "run_date": RUN_DATE,
-        "checked_at": dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC),
-        "health": Health.OK if url else None,
-        "http_status": 200 if url else None,
-        "final_url": url,
-        "redirect_chain": (),
-        "error_detail": None,
-        "content_type": "text/html",
+    defaults = {
         "title": "Seitentitel",
         "summary": "Zusammenfassung",
-        "language": "de",
-        "published": None,
         "modified": dt.date(2026, 6, 1),
-        "date_source": "meta",
         "content_date": dt.date(2026, 6, 1),
         "age_days": 178,
-        "stale": False,
-        "content_hash": None,
         "first_seen": dt.date(2026, 1, 1),
-        "last_ok": RUN_DATE,
-        "last_changed": None,
-        "failing_since": None,
-        "consecutive_failures": 0,
-        "confirmed_broken": False,
     }
-    fields.update(changes)
-    return LinkRow(**fields)
+    return make_link_row(entry_id=entry_id, url=url, **{**defaults, **changes})
 
 
 def entry(entry_id: str, verdict: Verdict, provider: str, title: str) -> EntryVerdict:
-    return EntryVerdict(
-        entry_id=entry_id,
-        provider=provider,
-        provider_type="Stadt",
-        title=title,
-        description="",
-        run_date=RUN_DATE,
-        verdict=verdict,
-        reasons=(),
-        links_total=1,
-        links_ok=1,
-        links_failing=0,
-        links_missing_url=0,
-        newest_content_date=None,
-    )
+    return make_entry_verdict(entry_id=entry_id, verdict=verdict, provider=provider, title=title)
 
 
 def broken(since: dt.date, **changes: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from bs4 import BeautifulSoup
+from record_factories import make_entry_verdict, make_link_row
 
 from extractors.entry_verdicts import VERDICT_PRIORITY
 from extractors.records import FAILING_HEALTH, EntryVerdict, Health, Hop, LinkRow, Verdict
@@ -46,59 +47,15 @@ RTL_TEXT = "مساعدة اللاجئين \u202egnp.exe"
 def link_row(
     entry_id: str, url: str | None, label: str = "Weitere Informationen", **changes: Any
 ) -> LinkRow:
-    fields: dict[str, Any] = {
-        "entry_id": entry_id,
-        "link_label": label,
-        "url": url,
-        "run_date": RUN_DATE,
-        "checked_at": dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC),
-        "health": Health.OK if url else None,
-        "http_status": 200 if url else None,
-        "final_url": url,
-        "redirect_chain": (),
-        "error_detail": None,
-        "content_type": "text/html",
-        "title": "Seitentitel",
-        "summary": "Zusammenfassung",
-        "language": "de",
-        "published": None,
-        "modified": dt.date(2026, 1, 10),
-        "date_source": "meta",
-        "content_date": dt.date(2026, 1, 10),
-        "age_days": 320,
-        "stale": False,
-        "content_hash": None,
-        "first_seen": dt.date(2025, 1, 1),
-        "last_ok": RUN_DATE,
-        "last_changed": None,
-        "failing_since": None,
-        "consecutive_failures": 0,
-        "confirmed_broken": False,
-    }
-    fields.update(changes)
-    return LinkRow(**fields)
+    changes.setdefault("title", "Seitentitel")
+    changes.setdefault("summary", "Zusammenfassung")
+    return make_link_row(entry_id=entry_id, url=url, link_label=label, **changes)
 
 
 def entry(
     entry_id: str, verdict: Verdict, reasons: tuple[str, ...] = (), **changes: Any
 ) -> EntryVerdict:
-    fields: dict[str, Any] = {
-        "entry_id": entry_id,
-        "provider": f"Stadt {entry_id}",
-        "provider_type": "Stadt",
-        "title": f"Titel {entry_id}",
-        "description": "",
-        "run_date": RUN_DATE,
-        "verdict": verdict,
-        "reasons": reasons,
-        "links_total": 1,
-        "links_ok": 1,
-        "links_failing": 0,
-        "links_missing_url": 0,
-        "newest_content_date": None,
-    }
-    fields.update(changes)
-    return EntryVerdict(**fields)
+    return make_entry_verdict(entry_id=entry_id, verdict=verdict, reasons=reasons, **changes)
 
 
 def report_input(
