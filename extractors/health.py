@@ -25,13 +25,25 @@ Choices worth knowing:
   check through `NETWORK_HEALTH`).
 - Other 4xx (400, 405, 406, 408, 418…) are `not_found` with the status in the
   detail: the server refuses this URL as asked.
+- A bot-protection challenge (`extractors.bot_challenge`: Cloudflare "Just a
+  moment…", captchas, `cf-mitigated: challenge`) is `blocked` with "Bot-Schutz
+  (…)", whatever its status: it cannot tell whether the page exists.
+- A 2xx answer is checked for soft 404s first (`extractors.soft_404`: error
+  phrasing, parked domains, a deep link redirected to a homepage/search/login,
+  a host that answers any address alike). So a 301 to the homepage of a deep
+  link is `soft_404`, not `moved`: `moved` needs good content at the end.
+- A hop with a 2xx status is a meta refresh; it makes the chain temporary.
+- When the fetcher stopped retrying early (`FetchResult.retry_stop`, e.g. a
+  Retry-After above the cap), the reason is part of the detail.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from extractors.bot_challenge import challenge_reason
 from extractors.records import FetchResult, Health, LinkHealth
+from extractors.soft_404 import soft_404_reason
 
 # Statuses that are followed when they carry a Location (as browsers and httpx do).
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -116,20 +128,32 @@ def classify(result: FetchResult) -> LinkHealth:
         # Only a buggy fetcher gets here: no error and no answer.
         return LinkHealth(Health.CONNECTION_ERROR, None, result.final_url, "Keine Antwort")
     after = _after_redirects(result)
+    challenge = challenge_reason(status, result.headers, result.body)
+    if challenge:
+        detail = f"{challenge}, {status_detail(status)}"
+        return LinkHealth(Health.BLOCKED, status, final_url, detail + after)
     if 200 <= status < 300:
+        soft = soft_404_reason(result)
+        if soft:
+            return LinkHealth(Health.SOFT_404, status, final_url, soft)
         return _classify_success(result, status, final_url)
     if status in GONE_STATUSES:
         return LinkHealth(Health.NOT_FOUND, status, final_url, status_detail(status) + after)
     if status in BLOCKED_STATUSES:
         detail = status_detail(status)
         retry_after = result.header("retry-after")
-        if status == 429 and retry_after:
+        if status == 429 and result.retry_stop:
+            detail += f", {result.retry_stop}"
+        elif status == 429 and retry_after:
             detail += f" (Retry-After: {retry_after.strip()[:40]})"
         return LinkHealth(Health.BLOCKED, status, final_url, detail + after)
     if 400 <= status < 500:
         return LinkHealth(Health.NOT_FOUND, status, final_url, status_detail(status) + after)
     if 500 <= status < 600:
-        return LinkHealth(Health.SERVER_ERROR, status, final_url, status_detail(status) + after)
+        detail = status_detail(status) + after
+        if result.retry_stop:
+            detail += f" ({result.retry_stop})"
+        return LinkHealth(Health.SERVER_ERROR, status, final_url, detail)
     if 300 <= status < 400:
         if is_redirect_status(status) and not result.header("location"):
             detail = f"HTTP {status} – Weiterleitung ohne Ziel (Location fehlt)"
@@ -155,6 +179,8 @@ def _classify_success(result: FetchResult, status: int, final_url: str) -> LinkH
         detail = "Weiterleitung zurück auf dieselbe Adresse"
     else:
         detail = f"Weitergeleitet nach {final_url}"
+    if any(200 <= hop.status < 300 for hop in result.hops):
+        detail += " (per Meta-Refresh)"
     return LinkHealth(Health.REDIRECTED, status, final_url, detail)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 from extractors.html_facts import extract_html_facts
 from extractors.page_dates import claim_from_url, reconcile
@@ -70,7 +71,7 @@ def _extract(
 
 
 def _looks_like_pdf(body: bytes, media_type: str) -> bool:
-    if body.lstrip()[:5] == b"%PDF-":
+    if body[:_PDF_MAGIC_WINDOW].lstrip()[:5] == b"%PDF-":  # not body.lstrip(): copies it all
         return True
     # Junk before the header is tolerated unless the server said HTML (which may mention PDFs).
     return media_type not in _HTML_TYPES and b"%PDF-" in body[:_PDF_MAGIC_WINDOW]
@@ -81,12 +82,14 @@ def _looks_like_html(body: bytes) -> bool:
     return any(marker in head for marker in _HTML_MARKERS)
 
 
+_GARBAGE = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:4096]
     if not sample:
         return True
-    garbage = sum(1 for ch in sample if ch == "\ufffd" or (ch < " " and ch not in "\t\r\n\f"))
-    return garbage / len(sample) > _MAX_GARBAGE_SHARE
+    return len(_GARBAGE.findall(sample)) / len(sample) > _MAX_GARBAGE_SHARE
 
 
 def _with_url_date(facts: PageFacts, url: str, run_date: dt.date) -> PageFacts:

@@ -16,7 +16,7 @@ import warnings
 from pypdf import PdfReader
 from pypdf.errors import PdfReadWarning
 
-from extractors.html_facts import MAX_TITLE_CHARS, guess_language, hash_text, summarise_text
+from extractors.html_facts import MAX_TITLE_CHARS
 from extractors.page_dates import (
     SOURCE_META,
     ParsedDate,
@@ -28,6 +28,7 @@ from extractors.page_dates import (
     reconcile,
 )
 from extractors.records import DateClaim, PageFacts
+from extractors.text_summary import guess_language, hash_text, summarise_text
 
 # pypdf reports every repaired xref table and odd object at WARNING; for a nightly batch of
 # public-sector PDFs that is thousands of lines saying "this PDF is slightly broken".

@@ -36,6 +36,7 @@ class AddressCheck:
     addresses: tuple[str, ...]
     blocked_reason: str | None = None
     dns_error: str | None = None
+    dns_transient: bool = False  # the resolver said "try again" (EAI_AGAIN): worth a retry
 
     @property
     def allowed(self) -> bool:
@@ -123,7 +124,10 @@ async def resolve_and_check(host: str, port: int, *, allow_private: bool) -> Add
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        return AddressCheck(addresses=(), dns_error=dns_error_text(exc, host))
+        transient = exc.errno == socket.EAI_AGAIN
+        return AddressCheck(
+            addresses=(), dns_error=dns_error_text(exc, host), dns_transient=transient
+        )
     except (UnicodeError, ValueError) as exc:  # a label the IDNA codec refuses
         return AddressCheck(addresses=(), dns_error=f"ungültiger Hostname {host!r}: {exc}")
     addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))

@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="re-render the editors' report from the dataset")
     report.add_argument("--data-dir", dest="data_dir", default=None)
+    report.add_argument("--catalog", dest="catalog", default=None, help="catalogue (its name)")
 
     rebuild = commands.add_parser(
         "rebuild", help="rewrite the latest tables from the newest history night"

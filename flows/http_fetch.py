@@ -11,6 +11,14 @@ How one URL is fetched:
   the final answer is `status` at `final_url`. At most `max_redirects` hops; a
   hop seen twice (same URL, status and target) is a loop. A redirect to a
   non-http(s) scheme is `invalid_url`.
+- A 2xx HTML page whose `<meta http-equiv="refresh">` (or `Refresh` header)
+  moves on within `extractors.meta_refresh.MAX_REDIRECT_DELAY` seconds to
+  another http(s) URL is a redirect too: recorded as a hop with the page's
+  status (e.g. 200), counted against `max_redirects`, and judged temporary.
+- robots.txt (`flows.robots_rules`) is consulted before every request (each
+  hop, each retry; cached per origin) unless `respect_robots` is off; a
+  disallowed URL is never requested and comes back `blocked` with
+  "robots.txt verbietet den Abruf". Its Crawl-delay becomes the host's interval.
 - The SSRF guard (`flows.address_guard`) checks the host of every hop before
   its request is sent, unless private addresses are allowed.
 - The body is read with a cap on DECODED bytes; gzip/deflate are decoded here
@@ -18,22 +26,34 @@ How one URL is fetched:
   The cut body is kept and `truncated` is set. `headers` are the final
   answer's headers as received (so they may still say `Content-Encoding`).
 - Transient failures are retried (`retries` in total per URL, not per hop):
-  refused/reset connections and empty replies, 500/502/503/504 and 429, with
-  exponential backoff and jitter; `Retry-After` is honoured up to
-  `retry_after_cap`. A longer Retry-After, or a wait that would overrun the
-  deadline, gives the answer as it is.
+  refused/reset connections, empty replies, temporary DNS failures,
+  500/502/503/504 and 429, with exponential backoff and jitter (capped at
+  `max_backoff`); `Retry-After` is honoured up to `retry_after_cap`. A longer
+  Retry-After, or a wait that would overrun the deadline, gives the answer as
+  it is and says why in `FetchResult.retry_stop`. A bot-protection challenge
+  (`extractors.bot_challenge`) is never retried: it does not pass by asking again.
+- Soft-404 probe: after a deep link answered 2xx, its host is asked ONCE per
+  run for a made-up path (`/linkpflege-probe-<random hex>`), with the same
+  politeness and robots rules as any request; all that host's results carry the
+  answer as `FetchResult.probe` for `extractors.soft_404` to compare. The probe
+  is never reported as a result of its own.
 
 Time: `timeout` is a TOTAL budget per URL covering DNS, connecting, every hop,
 every retry and backoff, and the body. Waiting in the politeness queues is NOT
 charged: that wait is our own scheduling, and charging it would turn a busy
 host's queue (e.g. the second hop of 500 http→https redirects on one host)
 into fake timeouts. So the clock pauses while a request waits for its slot.
+Waiting for the host's robots.txt is queueing too (it is fetched once, with
+its own small deadline, `robots_timeout`, at most a fifth of `timeout`); the
+probe is awaited after the URL's own answer is complete, outside its budget.
 `elapsed_s` is the budget used (active time); `checked_at` is when the URL's
 work began (UTC).
 
-Politeness, per request (every hop and every retry is a request): first a
-per-host slot (`per_host` at once, request starts at least
-`per_host_interval` apart), then a global slot (`concurrency`). The host is
+Politeness, per request (every hop, every retry, robots.txt and the probe are
+requests): first a per-host slot (`per_host` at once, request starts at least
+`per_host_interval` – or the host's Crawl-delay – apart), then a global slot
+(`concurrency`). robots.txt and the probe go to the front of their host's
+queue: every result of the host waits for them, bodies included. The host is
 taken first so that a host waiting for its interval never sits on global
 slots that other hosts could use.
 """
@@ -41,6 +61,7 @@ slots that other hosts could use.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -48,6 +69,7 @@ import email.utils
 import logging
 import random
 import re
+import secrets
 import socket
 import ssl
 import zlib
@@ -56,10 +78,20 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from extractors.bot_challenge import challenge_reason
 from extractors.catalog import valid_http_url
 from extractors.health import is_redirect_status
-from extractors.records import FetchResult, Health, Hop
+from extractors.meta_refresh import find_refresh
+from extractors.records import FetchResult, Health, Hop, HostProbe
+from extractors.soft_404 import PROBE_PATH_PREFIX, fingerprint_text, needs_probe, page_echoes
 from flows.address_guard import AddressGuard, dns_error_text
+from flows.robots_rules import (
+    DISALLOWED_DETAIL,
+    ROBOTS_MAX_BYTES,
+    RobotsCache,
+    RobotsPolicy,
+    product_token,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +102,11 @@ DEFAULT_USER_AGENT = (
 # Statuses worth asking again: overloaded or briefly broken servers.
 RETRY_STATUSES = frozenset({500, 502, 503, 504, 429})
 _DECODE_STEP = 64 * 1024
+# The robots.txt fetch may use at most this share of a URL's deadline.
+ROBOTS_DEADLINE_SHARE = 0.2
+ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 §2.3.1.2: follow at least five
+# Enough of the probe's answer to fingerprint it.
+PROBE_MAX_BYTES = 512 * 1024
 _HOSTNAME = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$", re.IGNORECASE)
 
 
@@ -80,6 +117,10 @@ class FetchSettings:
     TLS: `verify_tls=False` turns verification off; `ca_bundle` (a PEM file)
     replaces the default trust store, which is how tests trust a local CA.
     `trust_env` lets httpx read proxy variables and SSL_CERT_FILE.
+    robots.txt: `respect_robots` (off = `--ignore-robots`), `crawl_delay_cap`
+    (longest Crawl-delay honoured), `robots_timeout` (its deadline, further
+    limited to a fifth of `timeout`). `soft_404_probe` asks each host with a 2xx
+    deep link once for a made-up path (see `extractors.soft_404`).
     """
 
     concurrency: int = 64
@@ -91,11 +132,16 @@ class FetchSettings:
     retries: int = 2
     backoff_base: float = 0.5
     retry_after_cap: float = 30.0
+    max_backoff: float = 10.0
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_addresses: bool = False
     verify_tls: bool = True
     ca_bundle: str | None = None
     trust_env: bool = True
+    respect_robots: bool = True
+    crawl_delay_cap: float = 10.0
+    robots_timeout: float = 5.0
+    soft_404_probe: bool = True
 
     def __post_init__(self) -> None:
         problems = [
@@ -110,6 +156,9 @@ class FetchSettings:
                 ("retries", self.retries < 0),
                 ("backoff_base", self.backoff_base < 0),
                 ("retry_after_cap", self.retry_after_cap < 0),
+                ("max_backoff", self.max_backoff < 0),
+                ("crawl_delay_cap", self.crawl_delay_cap < 0),
+                ("robots_timeout", self.robots_timeout <= 0),
             )
             if bad
         ]
@@ -120,18 +169,60 @@ class FetchSettings:
 # --------------------------------------------------------------------------- politeness
 
 
+class _HostSlots:
+    """A host's request slots, handed out first to urgent waiters, then first come first served.
+
+    Urgent are the housekeeping requests others wait for (robots.txt, the soft-404
+    probe): queued behind a host's backlog they would hold every finished result of
+    that host – bodies included – until the backlog is through.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._urgent: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._normal: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    async def acquire(self, *, urgent: bool = False) -> None:
+        if self._free > 0 and not self._urgent and not self._normal:
+            self._free -= 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._normal
+        queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # the slot was ours already: pass it on
+            else:
+                queue.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for queue in (self._urgent, self._normal):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self._free += 1
+
+
 @dataclass(slots=True)
 class _HostState:
-    slots: asyncio.Semaphore
+    slots: _HostSlots
+    interval: float
     gate: asyncio.Lock = field(default_factory=asyncio.Lock)  # serialises request starts
-    next_start: float = 0.0
+    last_start: float | None = None
 
 
 class HostLimiter:
     """Global and per-host concurrency plus a minimum interval between starts per host.
 
     `acquire(host)` waits for a host slot, then for the host's interval, then
-    for a global slot; `release(host)` gives both back. One limiter serves one
+    for a global slot; `release(host)` gives both back. `urgent=True` jumps the
+    host's queue (never its concurrency or interval). `slow_down(host, s)`
+    raises one host's interval (robots.txt Crawl-delay). One limiter serves one
     event loop (one `fetch_all` call).
     """
 
@@ -144,21 +235,32 @@ class HostLimiter:
     def _state(self, host: str) -> _HostState:
         state = self._hosts.get(host)
         if state is None:
-            state = self._hosts[host] = _HostState(asyncio.Semaphore(self._per_host))
+            slots = _HostSlots(self._per_host)
+            state = self._hosts[host] = _HostState(slots, self._interval)
         return state
 
-    async def acquire(self, host: str) -> None:
+    def slow_down(self, host: str, interval: float) -> None:
+        """Space this host's request starts at least `interval` apart (never faster than set)."""
         state = self._state(host)
-        await state.slots.acquire()
+        state.interval = max(state.interval, interval)
+
+    def interval(self, host: str) -> float:
+        return self._state(host).interval
+
+    async def acquire(self, host: str, *, urgent: bool = False) -> None:
+        state = self._state(host)
+        await state.slots.acquire(urgent=urgent)
         try:
             async with state.gate:
                 loop = asyncio.get_running_loop()
-                wait = state.next_start - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
+                # Read the interval late: a Crawl-delay may have arrived while we queued.
+                if state.last_start is not None:
+                    wait = state.last_start + state.interval - loop.time()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
                 await self._global.acquire()
                 # The interval counts from the real start, after the global wait.
-                state.next_start = loop.time() + self._interval
+                state.last_start = loop.time()
         except BaseException:
             state.slots.release()
             raise
@@ -363,7 +465,8 @@ def failure_from_exception(exc: BaseException, host: str) -> _Failure:
             return _Failure(Health.TLS_ERROR, tls_detail(link, host))
     for link in chain:
         if isinstance(link, socket.gaierror):
-            return _Failure(Health.DNS_ERROR, dns_error_text(link, host))
+            transient = link.errno == socket.EAI_AGAIN  # "try again": the resolver hiccuped
+            return _Failure(Health.DNS_ERROR, dns_error_text(link, host), transient)
     if isinstance(exc, httpx.TimeoutException):
         kind = {
             httpx.ConnectTimeout: "beim Verbindungsaufbau",
@@ -453,9 +556,14 @@ def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-def backoff_delay(retry_number: int, base: float, rng: random.Random | None = None) -> float:
-    """Exponential backoff with "equal jitter": between half and all of base·2^(n-1)."""
-    ceiling = base * 2 ** max(retry_number - 1, 0)
+def backoff_delay(
+    retry_number: int,
+    base: float,
+    rng: random.Random | None = None,
+    cap: float = float("inf"),
+) -> float:
+    """Exponential backoff with "equal jitter": between half and all of min(base·2^(n-1), cap)."""
+    ceiling = min(base * 2 ** min(max(retry_number - 1, 0), 30), cap)
     return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
 
@@ -477,28 +585,126 @@ class _Answer:
         return next((v for k, v in self.headers if k.lower() == wanted), None)
 
 
+class _FetchContext:
+    """What all URLs of one `fetch_all` call share: client, limits, guard, robots, probes."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        settings: FetchSettings,
+        limiter: HostLimiter,
+        guard: AddressGuard,
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.limiter = limiter
+        self.guard = guard
+        self.robots: RobotsCache | None = None
+        if settings.respect_robots:
+            self.robots = RobotsCache(
+                self._fetch_robots,
+                token=product_token(settings.user_agent),
+                crawl_delay_cap=settings.crawl_delay_cap,
+                on_policy=self._apply_crawl_delay,
+            )
+        self._probes: dict[str, asyncio.Task[HostProbe]] = {}
+
+    # robots.txt ---------------------------------------------------------------------
+
+    async def _fetch_robots(self, url: str) -> FetchResult:
+        """GET robots.txt: same politeness and guard, 500 KB, five redirects, a small deadline."""
+        budget = min(self.settings.robots_timeout, self.settings.timeout * ROBOTS_DEADLINE_SHARE)
+        settings = dataclasses.replace(
+            self.settings,
+            timeout=budget,
+            max_bytes=ROBOTS_MAX_BYTES,
+            max_redirects=ROBOTS_MAX_REDIRECTS,
+            retries=0,  # an unreachable robots.txt means "allowed"; not worth a second wait
+        )
+        return await _run_url(self, url, settings, obey_robots=False, urgent=True)
+
+    def _apply_crawl_delay(self, policy: RobotsPolicy) -> None:
+        if policy.crawl_delay:
+            host = httpx.URL(policy.origin).raw_host.decode("ascii").lower()
+            self.limiter.slow_down(host, policy.crawl_delay)
+        log.debug("%s: %s", policy.origin, policy.note)
+
+    # soft-404 probe -----------------------------------------------------------------
+
+    async def probe_for(self, url: str) -> HostProbe:
+        """The host's answer to a made-up path; asked once per host, shared by its URLs."""
+        parsed = httpx.URL(url.strip())
+        host = parsed.raw_host.decode("ascii").lower()
+        task = self._probes.get(host)
+        if task is None:
+            task = self._probes[host] = asyncio.create_task(self._probe(parsed))
+        return await asyncio.shield(task)
+
+    async def _probe(self, link: httpx.URL) -> HostProbe:
+        probe_url = str(link.copy_with(path=PROBE_PATH_PREFIX + secrets.token_hex(8), query=None))
+        probe_url = probe_url.split("#", 1)[0]
+        settings = dataclasses.replace(
+            self.settings, max_bytes=min(self.settings.max_bytes, PROBE_MAX_BYTES)
+        )
+        try:
+            result = await _run_url(self, probe_url, settings, obey_robots=True, urgent=True)
+        except Exception as exc:  # a probe must never cost the host's links their verdict
+            return HostProbe(url=probe_url, detail=f"Probe gescheitert ({type(exc).__name__})")
+        if result.error is not None or result.status is None:
+            return HostProbe(url=probe_url, final_url=result.final_url, detail=result.error_detail)
+        final = result.final_url or probe_url
+        return HostProbe(
+            url=probe_url,
+            status=result.status,
+            final_url=final,
+            redirected=bool(result.hops),
+            content_type=result.content_type,
+            text=fingerprint_text(
+                result.body,
+                result.header("content-type"),
+                echoes=page_echoes(probe_url) + page_echoes(final),
+            ),
+        )
+
+    async def aclose(self) -> None:
+        """Cancel robots fetches and probes nobody waits for any more."""
+        if self.robots is not None:
+            await self.robots.aclose()
+        pending = [task for task in self._probes.values() if not task.done()]
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
 class _UrlRun:
     """The mutable state of fetching one URL: hops so far, attempts, the deadline."""
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        context: _FetchContext,
         url: str,
         settings: FetchSettings,
-        limiter: HostLimiter,
-        guard: AddressGuard,
         checked_at: dt.datetime,
+        *,
+        obey_robots: bool = True,
+        urgent: bool = False,
     ) -> None:
-        self.client = client
+        self.context = context
+        self.urgent = urgent
+        self.client = context.client
         self.url = url
         self.settings = settings
-        self.limiter = limiter
-        self.guard = guard
+        self.limiter = context.limiter
+        self.guard = context.guard
         self.checked_at = checked_at
+        self.obey_robots = obey_robots and context.robots is not None
         self.current = httpx.URL(url.strip())
         self.hops: list[Hop] = []
         self.attempts = 1
         self.retries_left = settings.retries
+        self.retry_stop: str | None = None
         self.deadline: _Deadline | None = None
 
     def result(self, answer: _Answer | None = None, failure: _Failure | None = None) -> FetchResult:
@@ -520,23 +726,28 @@ class _UrlRun:
             attempts=self.attempts,
             elapsed_s=round(self.deadline.used(), 4) if self.deadline else 0.0,
             checked_at=self.checked_at,
+            retry_stop=self.retry_stop if answer and not failure else None,
         )
 
     async def follow(self) -> FetchResult:
-        """Request, follow redirects by hand, and return the final result."""
+        """Request, follow redirects (HTTP and quick meta refreshes) by hand, return the result."""
         seen: set[Hop] = set()
         while True:
             outcome = await self._request_with_retries(self.current)
             if isinstance(outcome, _Failure):
                 return self.result(failure=outcome)
             location = (outcome.header("location") or "").strip()
-            if not (is_redirect_status(outcome.status) and location):
-                return self.result(outcome)
-            try:
-                target = self.current.join(location)
-            except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
-                failure = _Failure(Health.INVALID_URL, f"Ungültiges Weiterleitungsziel ({exc})")
-                return self.result(outcome, failure)
+            if is_redirect_status(outcome.status) and location:
+                try:
+                    target = self.current.join(location)
+                except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+                    failure = _Failure(Health.INVALID_URL, f"Ungültiges Weiterleitungsziel ({exc})")
+                    return self.result(outcome, failure)
+            else:
+                refresh = self._refresh_target(outcome)
+                if refresh is None:
+                    return self.result(outcome)
+                target = refresh
             hop = Hop(str(self.current), outcome.status, str(target))
             self.hops.append(hop)
             if target.scheme not in ("http", "https"):
@@ -555,7 +766,30 @@ class _UrlRun:
                 return self.result(outcome, _Failure(Health.TOO_MANY_REDIRECTS, detail))
             self.current = target
 
+    def _refresh_target(self, answer: _Answer) -> httpx.URL | None:
+        """Where a 2xx page's quick refresh leads, if it is a redirect worth following.
+
+        Slow refreshes, refreshes to the page itself and targets we cannot fetch
+        (javascript:, mailto:, broken URLs) leave the page as the final answer.
+        """
+        if not 200 <= answer.status < 300:
+            return None
+        refresh = find_refresh(answer.body, answer.header("content-type"), answer.header("refresh"))
+        if refresh is None or not refresh.is_redirect:
+            return None
+        try:
+            base = self.current.join(refresh.base) if refresh.base else self.current
+            target = base.join(refresh.target)
+        except (httpx.InvalidURL, ValueError, UnicodeError):
+            return None
+        if target.scheme not in ("http", "https") or _invalid_host_reason(target):
+            return None
+        if target.copy_with(fragment=None) == self.current.copy_with(fragment=None):
+            return None
+        return target
+
     async def _request_with_retries(self, url: httpx.URL) -> _Answer | _Failure:
+        self.retry_stop = None
         while True:
             outcome = await self._request(url)
             delay = self._retry_delay(outcome)
@@ -570,36 +804,59 @@ class _UrlRun:
         if self.retries_left <= 0:
             return None
         retry_number = self.settings.retries - self.retries_left + 1
-        delay = backoff_delay(retry_number, self.settings.backoff_base)
+        delay = backoff_delay(
+            retry_number, self.settings.backoff_base, cap=self.settings.max_backoff
+        )
         if isinstance(outcome, _Failure):
             if not outcome.transient:
                 return None
         elif outcome.status in RETRY_STATUSES:
+            if challenge_reason(outcome.status, outcome.headers, outcome.body):
+                return None  # a bot challenge does not pass by asking again
             now = dt.datetime.now(dt.UTC)
             wait = retry_after_seconds(outcome.header("retry-after"), now)
             if wait is not None:
                 if wait > self.settings.retry_after_cap:
-                    return None  # the server asks for more patience than we have tonight
+                    # The server asks for more patience than we have tonight.
+                    self.retry_stop = (
+                        f"Retry-After {wait:.0f} s über der Grenze von "
+                        f"{self.settings.retry_after_cap:g} s"
+                    )
+                    return None
                 delay = max(delay, wait)
         else:
             return None
         assert self.deadline is not None
-        if delay >= self.deadline.remaining():
+        left = self.deadline.remaining()
+        if delay >= left:
+            if isinstance(outcome, _Answer) and outcome.header("retry-after"):
+                self.retry_stop = (
+                    f"Retry-After {delay:.0f} s länger als die verbleibende Zeit ({left:.0f} s)"
+                )
             return None  # waiting would only turn a real answer into a timeout
         return delay
 
     async def _request(self, url: httpx.URL) -> _Answer | _Failure:
-        """One GET: guard, politeness slot, send, read (redirects: no body)."""
+        """One GET: robots.txt, guard, politeness slot, send, read (redirects: no body)."""
         host = url.raw_host.decode("ascii").lower()
         assert self.deadline is not None
+        if self.obey_robots:
+            assert self.context.robots is not None
+            with self.deadline.paused():  # fetched once per origin; queueing, not our time
+                allowed = await self.context.robots.allows(url)
+            if not allowed:
+                if not self.hops and self.attempts == 1:
+                    self.attempts = 0  # nothing was sent
+                    return _Failure(Health.BLOCKED, DISALLOWED_DETAIL)
+                return _Failure(Health.BLOCKED, f"{DISALLOWED_DETAIL} (Weiterleitungsziel {url})")
         with self.deadline.paused():
-            await self.limiter.acquire(host)
+            await self.limiter.acquire(host, urgent=self.urgent)
         try:
             if not self.settings.allow_private_addresses:
                 port = url.port or (443 if url.scheme == "https" else 80)
                 check = await self.guard.check(host, port)
                 if check.dns_error:
-                    return _Failure(Health.DNS_ERROR, check.dns_error)
+                    return _Failure(Health.DNS_ERROR, check.dns_error, check.dns_transient)
                 if check.blocked_reason:
                     return _Failure(Health.BLOCKED, check.blocked_reason)
             try:
@@ -625,6 +882,33 @@ class _UrlRun:
                 await response.aclose()
         finally:
             self.limiter.release(host)
+
+
+async def _run_url(
+    context: _FetchContext,
+    url: str,
+    settings: FetchSettings,
+    *,
+    obey_robots: bool,
+    urgent: bool = False,
+) -> FetchResult:
+    """Fetch one (already valid) URL within `settings.timeout`; never raises for its problems.
+
+    `urgent` requests (robots.txt, the probe) go to the front of their host's queue.
+    """
+    checked_at = dt.datetime.now(dt.UTC)
+    run = _UrlRun(context, url, settings, checked_at, obey_robots=obey_robots, urgent=urgent)
+    timer = asyncio.timeout(None)
+    try:
+        async with timer:
+            run.deadline = _Deadline(timer, settings.timeout)
+            return await run.follow()
+    except TimeoutError:
+        detail = f"Keine vollständige Antwort innerhalb von {settings.timeout:g} s"
+        return run.result(failure=_Failure(Health.TIMEOUT, detail))
+    except Exception as exc:  # a bug must not sink the other URLs of the shard
+        log.exception("unexpected error while fetching %s", url)
+        return run.result(failure=failure_from_exception(exc, run.current.host))
 
 
 _LOCATION_KEY = "linkpflege.location"
@@ -657,12 +941,15 @@ async def fetch_one(
     limiter: HostLimiter,
     *,
     guard: AddressGuard | None = None,
+    context: _FetchContext | None = None,
 ) -> FetchResult:
     """Fetch one URL within its total deadline; never raises for a per-URL problem.
 
     `client` should come from `build_client` (any AsyncClient works; the
     Location hook is added to it if missing). `guard` shares DNS answers
-    between URLs; without one, each call makes its own.
+    between URLs; without one, each call makes its own. `context` (made by
+    `fetch_all`) shares robots.txt and soft-404 probes between URLs; without
+    one, this call fetches them for itself.
     """
     _ensure_location_hook(client)
     checked_at = dt.datetime.now(dt.UTC)
@@ -675,25 +962,19 @@ async def fetch_one(
             attempts=0,
             checked_at=checked_at,
         )
-    run = _UrlRun(
-        client,
-        url,
-        settings,
-        limiter,
-        guard or AddressGuard(allow_private=settings.allow_private_addresses),
-        checked_at,
-    )
-    timer = asyncio.timeout(None)
+    own_context = context is None
+    if context is None:
+        guard = guard or AddressGuard(allow_private=settings.allow_private_addresses)
+        context = _FetchContext(client, settings, limiter, guard)
     try:
-        async with timer:
-            run.deadline = _Deadline(timer, settings.timeout)
-            return await run.follow()
-    except TimeoutError:
-        detail = f"Keine vollständige Antwort innerhalb von {settings.timeout:g} s"
-        return run.result(failure=_Failure(Health.TIMEOUT, detail))
-    except Exception as exc:  # a bug must not sink the other URLs of the shard
-        log.exception("unexpected error while fetching %s", url)
-        return run.result(failure=failure_from_exception(exc, run.current.host))
+        result = await _run_url(context, url, settings, obey_robots=True)
+        result = dataclasses.replace(result, url=url, checked_at=checked_at)
+        if settings.soft_404_probe and needs_probe(result):
+            result = dataclasses.replace(result, probe=await context.probe_for(url))
+        return result
+    finally:
+        if own_context:
+            await context.aclose()
 
 
 def build_client(
@@ -747,6 +1028,8 @@ async def fetch_all(
     `transport` replaces the network (httpx.MockTransport in pure tests).
     With `keep_bodies=False` the returned results carry no body: a caller that consumes
     bodies in `on_result` then holds at most the bodies in flight, not a whole shard's.
+    robots.txt answers and soft-404 probes are shared by all URLs of the call and never
+    reported as results of their own.
     """
     unique = list(dict.fromkeys(urls))
     limiter = HostLimiter(settings.concurrency, settings.per_host, settings.per_host_interval)
@@ -754,12 +1037,17 @@ async def fetch_all(
     results: dict[str, FetchResult] = {}
 
     async def fetch_and_report(url: str) -> None:
-        result = await fetch_one(client, url, settings, limiter, guard=guard)
+        result = await fetch_one(client, url, settings, limiter, guard=guard, context=context)
         if on_result is not None:
             on_result(result)
         results[url] = result if keep_bodies else dataclasses.replace(result, body=b"")
 
-    async with build_client(settings, transport) as client, asyncio.TaskGroup() as tasks:
-        for url in unique:
-            tasks.create_task(fetch_and_report(url))
+    async with build_client(settings, transport) as client:
+        context = _FetchContext(client, settings, limiter, guard)
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                for url in unique:
+                    tasks.create_task(fetch_and_report(url))
+        finally:
+            await context.aclose()
     return {url: results[url] for url in unique}

@@ -42,6 +42,7 @@ class Settings:
     timeout: float = 30.0
     user_agent: str = DEFAULT_USER_AGENT
     ignore_robots: bool = False
+    crawl_delay_cap: float = 10.0  # longest robots.txt Crawl-delay honoured, seconds
     max_bytes: int = 5_000_000
     max_redirects: int = 10
     retries: int = 2

@@ -12,10 +12,12 @@ Import it as `from local_web import LocalWeb, Reply` (pyproject sets
         assert web.requests_to("/page")[0].headers["user-agent"].startswith("Linkpflege")
 
 Each `route` takes one or more `Reply`s, served in order; the last one repeats.
-Unknown paths answer 404. A reply can wait before answering (`delay`), send
-its body one byte at a time (`drip`, forever with `drip_forever`), close the
-connection without any answer (`close_without_reply`, with `reset=True` as a
-TCP RST), or stream a large body lazily (`Reply.big`).
+Unknown paths answer 404, unless `fallback(...)` programs replies for them (a
+host that answers 200 for any address, a parked domain). A reply can wait
+before answering (`delay`), send its body one byte at a time (`drip`, forever
+with `drip_forever`), close the connection without any answer
+(`close_without_reply`, with `reset=True` as a TCP RST), or stream a large
+body lazily (`Reply.big`).
 
 HTTPS: `LocalWeb(tls="valid" | "expired" | "wrong_host" | "untrusted")` serves
 TLS with a trustme certificate. `web.ca_pem_path` is a PEM file of the test CA
@@ -24,8 +26,10 @@ is out of date, "wrong_host" names another host, and "untrusted" is signed
 by a CA the client was not told about.
 
 The server records every request (`requests`, `requests_to(path)`,
-`count(path)`) with its monotonic arrival time and lower-cased headers, and
-the body bytes it managed to send (`bytes_sent(path)`).
+`count(path)`, `count_prefix(prefix)`) with its monotonic arrival time and
+lower-cased headers, the body bytes it managed to send (`bytes_sent(path)`),
+and for answered requests when the answer was complete (`spans()`: arrival and
+end, to measure how many requests overlapped).
 """
 
 from __future__ import annotations
@@ -183,6 +187,9 @@ class LocalWeb:
         self.tls = tls
         self._routes: dict[str, list[Reply]] = {}
         self._served: dict[str, int] = {}
+        self._fallback: list[Reply] = []
+        self._fallback_served = 0
+        self._spans: list[tuple[str, float, float]] = []
         self._sent: dict[str, int] = {}
         self._requests: list[SeenRequest] = []
         self._connections: set[socket.socket] = set()
@@ -238,6 +245,14 @@ class LocalWeb:
             self._routes[path] = list(replies)
             self._served[path] = 0
 
+    def fallback(self, *replies: Reply) -> None:
+        """Answer every unrouted path with these replies in order (the last repeats)."""
+        if not replies:
+            raise ValueError("fallback needs at least one Reply")
+        with self._lock:
+            self._fallback = list(replies)
+            self._fallback_served = 0
+
     @property
     def port(self) -> int:
         assert self._server is not None, "use LocalWeb as a context manager"
@@ -264,6 +279,14 @@ class LocalWeb:
     def count(self, path: str) -> int:
         return len(self.requests_to(path))
 
+    def count_prefix(self, prefix: str) -> int:
+        return sum(1 for seen in self.requests if seen.path.startswith(prefix))
+
+    def spans(self) -> list[tuple[str, float, float]]:
+        """(path, arrival, answer complete) of every answered request, monotonic seconds."""
+        with self._lock:
+            return list(self._spans)
+
     def bytes_sent(self, path: str) -> int:
         with self._lock:
             return self._sent.get(path, 0)
@@ -284,6 +307,10 @@ class LocalWeb:
             key = path if path in self._routes else bare
             replies = self._routes.get(key)
             if replies is None:
+                if self._fallback:
+                    index = min(self._fallback_served, len(self._fallback) - 1)
+                    self._fallback_served += 1
+                    return self._fallback[index]
                 return Reply(404, b"not found", (("Content-Type", "text/plain"),))
             index = min(self._served[key], len(replies) - 1)
             self._served[key] += 1
@@ -319,6 +346,9 @@ class LocalWeb:
             self._answer(handler, reply, send_body=send_body)
         except OSError:  # the client left (or cut us off on purpose): that is its right
             handler.close_connection = True
+            return
+        with self._lock:
+            self._spans.append((seen.path, seen.at, time.monotonic()))
 
     def _answer(self, handler: _Handler, reply: Reply, *, send_body: bool) -> None:
         handler.send_response(reply.status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from extractors.bot_challenge import challenge_reason
 from extractors.health import (
     classify,
     is_permanent_redirect,
@@ -11,6 +12,7 @@ from extractors.health import (
     status_detail,
     trivial_move_note,
 )
+from extractors.meta_refresh import Refresh, find_refresh, parse_refresh
 from extractors.records import FetchResult, Health, Hop
 
 A = "https://example.org/a"
@@ -201,3 +203,136 @@ def test_trivial_move_note(old: str, new: str, note: str | None) -> None:
 def test_status_detail_has_german_text_or_bare_code() -> None:
     assert status_detail(403) == "HTTP 403 – Zugriff verweigert"
     assert status_detail(499) == "HTTP 499"
+
+
+# --------------------------------------------------------------------------- bot protection
+
+CLOUDFLARE = (("Server", "cloudflare"), ("CF-RAY", "8a1b2c3d4e5f-FRA"))
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "words"),
+    [
+        (503, (("cf-mitigated", "challenge"),), b"", ["Cloudflare-Challenge"]),
+        (403, CLOUDFLARE, b"<title>Just a moment...</title>", ["Just a moment"]),
+        (503, CLOUDFLARE, b"<p>Checking your browser before accessing</p>", ["Checking"]),
+        (403, CLOUDFLARE, b"<title>Attention Required! | Cloudflare</title>", ["Attention"]),
+        (403, (), b"<div class='g-recaptcha' data-sitekey='x'></div>", ["reCAPTCHA"]),
+        (403, (), b"<div class='h-captcha'></div>", ["hCaptcha"]),
+        (429, (), b"<script src='https://ct.captcha-delivery.com/c.js'></script>", ["DataDome"]),
+        (503, (), "Bitte bestätigen Sie, dass Sie kein Roboter sind".encode(), ["kein Roboter"]),
+        (403, (("Server", "AkamaiGHost"),), b"Access Denied. Reference #18", ["Akamai"]),
+        (200, (("cf-mitigated", "challenge"),), b"", ["Cloudflare-Challenge"]),
+        (200, CLOUDFLARE, b"<script src='/cdn-cgi/challenge-platform/x'></script>", ["Challenge"]),
+        # ordinary answers
+        (200, (), b"<form><div class='g-recaptcha'></div></form>", None),  # contact form
+        (403, (), b"<h1>Forbidden</h1>", None),
+        (503, CLOUDFLARE, b"<h1>Wartungsarbeiten</h1>", None),
+        (404, (), b"<div class='g-recaptcha'></div>", None),  # a real 404 with a comment form
+    ],
+)
+def test_challenge_reason(
+    status: int, headers: tuple[tuple[str, str], ...], body: bytes, words: list[str] | None
+) -> None:
+    reason = challenge_reason(status, headers, body)
+    if words is None:
+        assert reason is None
+    else:
+        assert reason is not None and reason.startswith("Bot-Schutz (")
+        for word in words:
+            assert word in reason
+
+
+@pytest.mark.parametrize("status", [403, 503, 429])
+def test_challenge_pages_are_blocked_never_broken(status: int) -> None:
+    result = FetchResult(
+        url=A,
+        final_url=A,
+        status=status,
+        headers=(*CLOUDFLARE, ("cf-mitigated", "challenge")),
+        body=b"<title>Just a moment...</title>",
+    )
+    judged = classify(result)
+    assert judged.health is Health.BLOCKED and judged.http_status == status
+    assert judged.detail is not None and judged.detail.startswith("Bot-Schutz")
+    assert f"HTTP {status}" in judged.detail
+
+
+# --------------------------------------------------------------------------- soft 404 and retries
+
+
+def test_a_200_error_page_is_soft_404_and_a_301_to_it_is_not_moved() -> None:
+    body = b"<html><head><title>Seite nicht gefunden</title></head><body></body></html>"
+    page = FetchResult(
+        url=A, final_url=A, status=200, headers=(("Content-Type", "text/html"),), body=body
+    )
+    assert classify(page).health is Health.SOFT_404
+    moved = FetchResult(
+        url=A,
+        final_url=B,
+        status=200,
+        hops=(Hop(A, 301, B),),
+        headers=(("Content-Type", "text/html"),),
+        body=body,
+    )
+    judged = classify(moved)
+    assert judged.health is Health.SOFT_404 and judged.final_url == B
+
+
+def test_a_301_from_a_deep_link_to_the_homepage_is_soft_404_not_moved() -> None:
+    result = chain((A, 301, "https://example.org/"))
+    judged = classify(result)
+    assert judged.health is Health.SOFT_404
+    assert judged.detail is not None and "Startseite" in judged.detail
+
+
+def test_a_meta_refresh_hop_makes_the_chain_temporary() -> None:
+    judged = classify(chain((A, 301, B), (B, 200, C)))
+    assert judged.health is Health.REDIRECTED and judged.final_url == C
+    assert judged.detail is not None and "Meta-Refresh" in judged.detail
+
+
+def test_retry_stop_is_part_of_the_detail() -> None:
+    stop = "Retry-After 3600 s über der Grenze von 30 s"
+    limited = FetchResult(url=A, final_url=A, status=429, retry_stop=stop)
+    judged = classify(limited)
+    assert judged.health is Health.BLOCKED
+    assert judged.detail == f"HTTP 429 – Zu viele Anfragen, {stop}"
+    busy = classify(FetchResult(url=A, final_url=A, status=503, retry_stop=stop))
+    assert busy.health is Health.SERVER_ERROR and busy.detail is not None and stop in busy.detail
+
+
+# --------------------------------------------------------------------------- meta refresh
+
+
+@pytest.mark.parametrize(
+    ("content", "parsed"),
+    [
+        ("0; url=/neu", (0.0, "/neu")),
+        ("0;URL='https://example.org/x'", (0.0, "https://example.org/x")),
+        ('3, url="neu.html"', (3.0, "neu.html")),
+        ("0; /direkt", (0.0, "/direkt")),
+        ("5", (5.0, None)),
+        ("0; url=", (0.0, None)),
+        ("bald", None),
+        ("", None),
+    ],
+)
+def test_parse_refresh(content: str, parsed: tuple[float, str | None] | None) -> None:
+    assert parse_refresh(content) == parsed
+
+
+def test_find_refresh_in_meta_header_and_not_in_noscript() -> None:
+    html = b'<html><head><meta http-equiv="Refresh" content="0; url=/neu"></head></html>'
+    found = find_refresh(html, "text/html; charset=utf-8")
+    assert found is not None and found.target == "/neu" and found.is_redirect
+    slow = find_refresh(html.replace(b"0;", b"30;"), "text/html")
+    assert slow is not None and not slow.is_redirect
+    noscript = b'<html><head><noscript><meta http-equiv="refresh" content="0; url=/nojs">'
+    assert find_refresh(noscript + b"</noscript></head></html>", "text/html") is None
+    based = b'<html><head><base href="/de/"><meta http-equiv="refresh" content="0;url=a"></head>'
+    assert find_refresh(based, None) == Refresh(0.0, "a", "/de/")
+    assert find_refresh(b"", "text/html", "0; url=/kopf") == Refresh(0.0, "/kopf")
+    assert (
+        find_refresh(b'<meta http-equiv="refresh" content="0;url=/x">', "application/pdf") is None
+    )

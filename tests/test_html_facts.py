@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors.html_facts import MAX_SUMMARY_CHARS, cut_text, extract_html_facts
+from extractors.html_facts import extract_html_facts
 from extractors.page_facts import extract_facts
 from extractors.records import PageFacts
+from extractors.text_summary import MAX_SUMMARY_CHARS, cut_text
 
 RUN_DATE = dt.date(2026, 11, 26)
 PAGES = Path(__file__).parent / "fixtures" / "pages"

@@ -40,7 +40,11 @@ MIB = 1024 * 1024
 
 
 def local_settings(**overrides: object) -> FetchSettings:
-    """Fast settings for the local server: no interval, tiny backoff, loopback allowed."""
+    """Fast settings for the local server: no interval, tiny backoff, loopback allowed.
+
+    robots.txt and the soft-404 probe are off here, so request counts and timings
+    concern only the URLs under test; tests/test_link_health_web.py runs with both on.
+    """
     values: dict[str, object] = {
         "allow_private_addresses": True,
         "per_host": 8,
@@ -48,6 +52,8 @@ def local_settings(**overrides: object) -> FetchSettings:
         "timeout": 5.0,
         "backoff_base": 0.05,
         "trust_env": False,  # a developer's HTTP_PROXY must not reroute 127.0.0.1
+        "respect_robots": False,
+        "soft_404_probe": False,
     }
     values.update(overrides)
     return FetchSettings(**values)  # type: ignore[arg-type]
@@ -290,6 +296,20 @@ def test_redirect_loop_and_overlong_chain_are_too_many_redirects(web: LocalWeb) 
     assert long.error is Health.TOO_MANY_REDIRECTS and len(long.hops) == 11
     assert web.count("/chain/11") == 1 and web.count("/chain/12") == 1  # only via /ten/0
     assert classify(results[web.url("/ten/0")]).health is Health.MOVED
+
+
+def test_meta_refresh_hops_count_against_the_redirect_limit(web: LocalWeb) -> None:
+    refresh = '<html><head><meta http-equiv="refresh" content="0; url=/m3"></head></html>'
+    web.route("/m1", Reply.redirect("/m2", 301))
+    web.route("/m2", Reply.html(refresh))
+    web.route("/m3", Reply.html("<p>Ziel</p>"))
+    results = fetch([web.url("/m1")], max_redirects=1)
+    limited = results[web.url("/m1")]
+    assert limited.error is Health.TOO_MANY_REDIRECTS
+    assert [hop.status for hop in limited.hops] == [301, 200]
+    assert web.count("/m3") == 0
+    result, health = fetch_one_url(web.url("/m1"), max_redirects=2)
+    assert health.health is Health.REDIRECTED and result.body == b"<p>Ziel</p>"
 
 
 def test_same_url_redirect_that_then_answers_is_not_a_loop(web: LocalWeb) -> None:
@@ -547,7 +567,13 @@ def test_settings_reject_nonsense() -> None:
 def mock_fetch(
     handler: httpx.MockTransport, urls: Sequence[str], **overrides: object
 ) -> dict[str, FetchResult]:
-    quick: dict[str, object] = {"per_host_interval": 0.0, "backoff_base": 0.0, "trust_env": False}
+    quick: dict[str, object] = {
+        "per_host_interval": 0.0,
+        "backoff_base": 0.0,
+        "trust_env": False,
+        "respect_robots": False,
+        "soft_404_probe": False,
+    }
     settings = FetchSettings(**{**quick, **overrides})  # type: ignore[arg-type]
     return asyncio.run(fetch_all(urls, settings, transport=handler))
 
@@ -731,3 +757,65 @@ def test_exception_mapping_walks_cause_chains() -> None:
     assert failure_from_exception(handshake, "h").health is Health.TLS_ERROR
     assert failure_from_exception(httpx.ReadTimeout("t"), "h").health is Health.TIMEOUT
     assert failure_from_exception(httpx.UnsupportedProtocol("u"), "h").health is Health.INVALID_URL
+
+
+def test_backoff_is_capped() -> None:
+    rng = random.Random(3)
+    assert all(2.5 <= backoff_delay(12, 0.5, rng, cap=5.0) <= 5.0 for _ in range(50))
+    assert backoff_delay(10_000, 0.5, rng, cap=1.0) <= 1.0  # no overflow for silly counts
+
+
+def test_temporary_dns_failure_is_worth_a_retry_but_a_missing_name_is_not() -> None:
+    again = httpx.ConnectError("x")
+    again.__cause__ = socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    assert failure_from_exception(again, "h").transient
+    missing = httpx.ConnectError("x")
+    missing.__cause__ = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    assert not failure_from_exception(missing, "h").transient
+
+
+def test_host_limiter_slow_down_spaces_later_starts() -> None:
+    async def starts() -> list[float]:
+        limiter = HostLimiter(concurrency=4, per_host=4, interval=0.0)
+        loop = asyncio.get_running_loop()
+        times: list[float] = []
+        for _ in range(3):
+            await limiter.acquire("h")
+            times.append(loop.time())
+            limiter.release("h")
+            limiter.slow_down("h", 0.1)  # a Crawl-delay arrives after the first request
+        limiter.slow_down("h", 0.01)  # never faster than already set
+        assert limiter.interval("h") == 0.1 and limiter.interval("other") == 0.0
+        return times
+
+    times = asyncio.run(starts())
+    assert all(later - earlier >= 0.095 for earlier, later in itertools.pairwise(times))
+
+
+def test_urgent_requests_jump_the_host_queue_and_cancelled_waiters_leak_no_slot() -> None:
+    async def order() -> tuple[list[str], int]:
+        limiter = HostLimiter(concurrency=10, per_host=1, interval=0.0)
+        served: list[str] = []
+        await limiter.acquire("h")  # the host is busy
+
+        async def wait(name: str, urgent: bool) -> None:
+            await limiter.acquire("h", urgent=urgent)
+            served.append(name)
+            await asyncio.sleep(0)
+            limiter.release("h")
+
+        tasks = [asyncio.create_task(wait(f"n{n}", False)) for n in range(3)]
+        await asyncio.sleep(0)
+        gone = asyncio.create_task(wait("cancelled", False))
+        tasks.append(asyncio.create_task(wait("probe", True)))
+        await asyncio.sleep(0)
+        gone.cancel()
+        limiter.release("h")
+        await asyncio.gather(*tasks)
+        await asyncio.gather(gone, return_exceptions=True)
+        # All slots came back: a fresh acquire does not wait.
+        await asyncio.wait_for(limiter.acquire("h"), 0.5)
+        return served, len(served)
+
+    served, count = asyncio.run(order())
+    assert served == ["probe", "n0", "n1", "n2"] and count == 4

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from extractors.date_grammar import find_full_date, first_written_position
 from extractors.page_dates import (
     SOURCE_HTTP_HEADER,
     SOURCE_JSON_LD,
@@ -48,6 +49,8 @@ LOREM = (
     "<p>Die Stadt unterstützt Geflüchtete bei der Suche nach Wohnraum, Sprachkursen und "
     "Arbeit. Ehrenamtliche Helferinnen und Helfer sind herzlich willkommen.</p>"
 )
+# The publication day written where a reader sees it: metadata dates count only when shown.
+SHOWN = "<p>Pressemitteilung | 03.11.2015</p>"
 
 # ---------------------------------------------------------------------------------------------
 # JSON-LD
@@ -58,9 +61,31 @@ def test_json_ld_main_entity_and_not_organization_or_website() -> None:
         "monheim-gesundheitskarte-jsonld.html",
         url="https://www.monheim.de/stadtleben/fluechtlinge/gesundheitskarte",
     )
-    # Not the Organization's foundingDate/dateModified, not the WebSite's launch date.
-    assert published == DateClaim(dt.date(2015, 11, 3), SOURCE_JSON_LD, 0.9)
+    # Not the Organization's foundingDate/dateModified, not the WebSite's launch date. The
+    # WebPage's datePublished is shown nowhere on the page: no publication date a reader sees.
+    assert published is None
     assert modified == DateClaim(dt.date(2016, 2, 10), SOURCE_JSON_LD, 0.9)
+
+
+def test_invisible_metadata_gives_no_publication_date_but_keeps_the_modification() -> None:
+    head = """<script type="application/ld+json">
+      {"@type": "WebPage", "datePublished": "2015-11-03", "dateModified": "2016-01-20"}
+    </script><meta property="article:published_time" content="2015-11-03">"""
+    published, modified = page_dates(f"<main><h1>Sprachkurse</h1>{LOREM}</main>", head=head)
+    assert published is None
+    assert modified == DateClaim(dt.date(2016, 1, 20), SOURCE_JSON_LD, 0.9)
+
+
+def test_metadata_date_shown_in_another_form_is_confirmed() -> None:
+    head = (
+        '<script type="application/ld+json">'
+        '{"@type": "Article", "datePublished": "2015-11-03"}</script>'
+    )
+    body = f"<main><h1>Sprachkurse</h1>{LOREM}<p>Geschrieben von Anna, 3. Nov. 2015</p></main>"
+    published, _ = page_dates(body, head=head)
+    assert published is not None and published.value == dt.date(2015, 11, 3)
+    assert published.source == SOURCE_JSON_LD
+    assert published.confidence > 0.9  # confirmed by the visible text
 
 
 def test_organization_dates_alone_are_no_page_dates() -> None:
@@ -73,7 +98,9 @@ def test_organization_dates_alone_are_no_page_dates() -> None:
 
 def test_malformed_json_ld_does_not_crash_and_meta_takes_over() -> None:
     published, modified = fixture_dates("kreis-unterbringung-malformed-jsonld.html")
-    assert published == DateClaim(dt.date(2016, 1, 15), SOURCE_META, 0.85)
+    # article:published_time, confirmed by the date shown below the heading.
+    assert published is not None and published.value == dt.date(2016, 1, 15)
+    assert published.source == SOURCE_META
     assert modified == DateClaim(dt.date(2016, 3, 1), SOURCE_META, 0.85)
 
 
@@ -81,8 +108,9 @@ def test_json_ld_with_trailing_comma_is_read() -> None:
     head = """<script type="application/ld+json">
       {"@type": "NewsArticle", "datePublished": "2015-11-03T10:00:00+01:00",},
     </script>"""
-    published, _ = page_dates(LOREM, head=head)
-    assert published == DateClaim(dt.date(2015, 11, 3), SOURCE_JSON_LD, 0.9)
+    published, _ = page_dates(LOREM + SHOWN, head=head)
+    assert published is not None and published.value == dt.date(2015, 11, 3)
+    assert published.source == SOURCE_JSON_LD
 
 
 def test_json_ld_broken_by_unescaped_quotes_is_recovered_with_less_trust() -> None:
@@ -90,11 +118,11 @@ def test_json_ld_broken_by_unescaped_quotes_is_recovered_with_less_trust() -> No
       {"@type": "Article", "headline": "Die "Willkommenskultur" in X",
        "datePublished": "2015-11-03", "dateModified": "2016-01-20"}
     </script>"""
-    published, modified = page_dates(LOREM, head=head)
+    published, modified = page_dates(LOREM + SHOWN, head=head)
     assert day(published) == dt.date(2015, 11, 3)
     assert day(modified) == dt.date(2016, 1, 20)
     assert published is not None and published.source == SOURCE_JSON_LD
-    assert published.confidence < 0.9
+    assert modified is not None and modified.confidence < 0.9
 
 
 @pytest.mark.parametrize(
@@ -128,7 +156,7 @@ def test_json_ld_main_entity_of_webpage() -> None:
     head = """<script type="application/ld+json">
       {"@type": "WebPage", "mainEntity": {"@type": "Article", "datePublished": "2015-11-03"}}
     </script>"""
-    assert day(page_dates(LOREM, head=head)[0]) == dt.date(2015, 11, 3)
+    assert day(page_dates(LOREM + SHOWN, head=head)[0]) == dt.date(2015, 11, 3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,7 +165,7 @@ def test_json_ld_main_entity_of_webpage() -> None:
 
 def test_dublin_core_meta() -> None:
     published, modified = fixture_dates("landkreis-dolmetscher-dc-meta.html")
-    assert published == DateClaim(dt.date(2015, 9, 21), SOURCE_META, 0.85)
+    assert published is None  # DC.date.issued is shown nowhere on the page
     assert modified == DateClaim(dt.date(2015, 12, 7), SOURCE_META, 0.85)
 
 
@@ -162,7 +190,8 @@ def test_dublin_core_meta() -> None:
 def test_meta_tags(
     meta: str, expected_published: dt.date | None, expected_modified: dt.date | None
 ) -> None:
-    published, modified = page_dates(f"<main>{LOREM}</main>", head=meta)
+    shown = SHOWN if expected_published else ""  # a publication date must be shown
+    published, modified = page_dates(f"<main>{LOREM}{shown}</main>", head=meta)
     assert day(published) == expected_published
     assert day(modified) == expected_modified
     for claim in (published, modified):
@@ -179,7 +208,7 @@ def test_specific_meta_beats_generic() -> None:
         '<meta name="date" content="2014-01-01">'
         '<meta property="article:published_time" content="2015-11-03">'
     )
-    assert day(page_dates(LOREM, head=head)[0]) == dt.date(2015, 11, 3)
+    assert day(page_dates(LOREM + SHOWN, head=head)[0]) == dt.date(2015, 11, 3)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,7 +222,9 @@ def test_time_element_in_article_not_in_aside() -> None:
       {LOREM}</article></main>
       <footer><time datetime="2026-11-25">heute</time></footer>"""
     published, modified = page_dates(body)
-    assert published == DateClaim(dt.date(2015, 11, 3), SOURCE_TIME_ELEMENT, 0.65)
+    assert published is not None and published.value == dt.date(2015, 11, 3)
+    assert published.source == SOURCE_TIME_ELEMENT
+    assert published.confidence >= 0.65  # written on the page too: a little more
     assert modified is None
 
 
@@ -426,7 +457,7 @@ def test_stronger_claim_beats_last_modified() -> None:
 
 def test_published_after_modified_keeps_the_more_trusted_claim() -> None:
     head = '<meta property="article:published_time" content="2016-05-01">'
-    body = f"<main>{LOREM}<p>Stand: 03.11.2015</p></main>"
+    body = f"<main>{LOREM}<p>Pressemitteilung | 01.05.2016</p><p>Stand: 03.11.2015</p></main>"
     published, modified = page_dates(body, head=head)
     assert day(published) == dt.date(2016, 5, 1)
     assert modified is None
@@ -448,3 +479,146 @@ def test_deeply_nested_html_does_not_hit_the_recursion_limit() -> None:
     published, modified = page_dates(body)
     assert published is None or published.value <= RUN_DATE
     assert modified is None or modified.value == dt.date(2015, 11, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# The publication-date vote: evidence a reader can see
+
+
+def test_visible_date_and_url_beat_a_utc_shifted_json_ld_date() -> None:
+    head = """<script type="application/ld+json">
+      {"@type": "NewsArticle", "datePublished": "2020-02-25T03:10:00Z"}</script>"""
+    body = f"<main><h1>Stadtrat beschließt Sprachkurse</h1><p>February 24, 2020</p>{LOREM}</main>"
+    published, _ = page_dates(body, head=head, url="https://www.stadt.de/2020/02/24/sprachkurse")
+    assert day(published) == dt.date(2020, 2, 24)
+
+
+def test_byline_below_the_heading() -> None:
+    body = f"""<main><h1>Neue Sprachkurse für Geflüchtete</h1>
+      <p>21.01.2016 – 13:30 | Pressestelle</p>{LOREM}</main>"""
+    published, modified = page_dates(body)
+    assert published == DateClaim(dt.date(2016, 1, 21), SOURCE_VISIBLE_TEXT, 0.6)
+    assert modified is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Die Anlage wurde am 03.11.2015 eröffnet.",  # a sentence, not a byline
+        "Anmeldung bis 03.11.2015",
+        "© 03.11.2015 Stadt Beispielhausen",
+    ],
+)
+def test_byline_refusals(line: str) -> None:
+    assert page_dates(f"<main><h1>Neue Sprachkurse</h1><p>{line}</p>{LOREM}</main>") == (
+        None,
+        None,
+    )
+
+
+def test_update_line_below_the_heading_is_the_modification_date() -> None:
+    body = f"<main><h1>Neue Sprachkurse</h1><p>Aktualisiert am 03.11.2015</p>{LOREM}</main>"
+    published, modified = page_dates(body)
+    assert published is None
+    assert day(modified) == dt.date(2015, 11, 3)
+
+
+def test_htmldate_finds_a_labelled_date_our_cues_miss() -> None:
+    body = f"<main><h1>Sprachkurse</h1>{LOREM}<p>Pressemitteilung | 03.11.2015</p></main>"
+    published, _ = page_dates(body)
+    assert published is not None and published.value == dt.date(2015, 11, 3)
+    assert published.source == SOURCE_VISIBLE_TEXT
+
+
+def test_htmldate_is_asked_only_when_our_heuristics_find_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[str] = []
+
+    def fake_find_date(*args: object, **kwargs: object) -> str:
+        asked.append("x")
+        return "2014-01-01"
+
+    monkeypatch.setattr("extractors.page_dates.htmldate.find_date", fake_find_date)
+    dated = f"<main><h1>Sprachkurse</h1><p>Veröffentlicht am 03.11.2015</p>{LOREM}</main>"
+    assert day(page_dates(dated)[0]) == dt.date(2015, 11, 3)
+    assert asked == []
+    assert page_dates(f"<main><h1>Sprachkurse</h1>{LOREM}</main>") == (None, None)
+    assert asked == ["x"]  # asked, but 2014-01-01 is written nowhere: not taken
+
+
+def test_agreeing_metadata_counts_where_the_script_defeats_reading_dates() -> None:
+    head = """<script type="application/ld+json">
+      {"@type": "NewsArticle", "datePublished": "2020-10-07T12:19:00+02:00"}</script>
+      <meta property="article:published_time" content="2020-10-07T12:19:00+02:00">"""
+    arabic = (
+        "<p>" + "القاهرة: الأربعاء، 07 أكتوبر 2020 أعلنت الحكومة عن خطة جديدة للتعليم " * 5 + "</p>"
+    )
+    published, _ = page_dates(f"<main><h1>خبر</h1>{arabic}</main>", head=head)
+    assert published is not None and published.value == dt.date(2020, 10, 7)
+    # The same metadata on a page in Latin script that shows no date: no publication date.
+    assert page_dates(f"<main><h1>Nachricht</h1>{LOREM}</main>", head=head)[0] is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Is a day written on the page?
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Stand: 03.11.2015",
+        "3.11.15",
+        "am 3. November 2015",
+        "3 nov. 2015",
+        "Nov 3rd, 2015",
+        "November 3, 2015",
+        "11/03/2015",
+        "03/11/2015",
+        "2015-11-03T10:00",
+        "2015/11/3",
+        "3 de noviembre de 2015",
+        "3 novembre 2015",
+        "3 listopada 2015",
+        "3 ноября 2015",
+        "2015年11月3日",
+        "Datum: 03.Nov.15",
+    ],
+)
+def test_written_date_forms(text: str) -> None:
+    assert first_written_position(f"Text {text} mehr", dt.date(2015, 11, 3)) is not None
+
+
+@pytest.mark.parametrize("text", ["13.11.2015", "3.11.2016", "2015-11-30", "Tel. 03.11.20156"])
+def test_other_days_are_not_the_written_day(text: str) -> None:
+    assert first_written_position(text, dt.date(2015, 11, 3)) is None
+
+
+def test_find_full_date_skips_numbers_and_implausible_days() -> None:
+    found = find_full_date(
+        "Tel 0221.12.2020, dann am 31.02.2015 und 21.01.2016 – 13:30", run_date=RUN_DATE
+    )
+    assert found is not None and found[2].value == dt.date(2016, 1, 21)
+
+
+def test_article_json_ld_with_an_update_is_a_last_resort_publication_date() -> None:
+    head = """<script type="application/ld+json">{"@type": "NewsArticle",
+      "datePublished": "2015-11-18T10:00:00+01:00", "dateModified": "2025-06-02"}</script>"""
+    published, modified = page_dates(f"<main><h1>Gesundheitskarte</h1>{LOREM}</main>", head=head)
+    assert published is not None and published.value == dt.date(2015, 11, 18)
+    assert published.source == SOURCE_JSON_LD and published.confidence < 0.9  # not shown
+    assert day(modified) == dt.date(2025, 6, 2)
+
+
+@pytest.mark.parametrize(
+    "entity",
+    [
+        '{"@type": "NewsArticle", "datePublished": "2015-11-18"}',  # no update recorded
+        '{"@type": "Article", "datePublished": "2015-11-18", "dateModified": "2015-11-18"}',
+        '{"@type": "WebPage", "datePublished": "2015-11-18", "dateModified": "2025-06-02"}',
+    ],
+)
+def test_template_stamped_json_ld_dates_are_no_publication_date(entity: str) -> None:
+    head = f'<script type="application/ld+json">{entity}</script>'
+    published, _ = page_dates(f"<main><h1>Gesundheitskarte</h1>{LOREM}</main>", head=head)
+    assert published is None
