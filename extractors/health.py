@@ -127,6 +127,10 @@ def classify(result: FetchResult) -> LinkHealth:
     if status is None:
         # Only a buggy fetcher gets here: no error and no answer.
         return LinkHealth(Health.CONNECTION_ERROR, None, result.final_url, "Keine Antwort")
+    if status == 304 and result.conditional and not result.hops:
+        # We asked "changed since last night?" and the server said no: last night's
+        # good answer stands.
+        return LinkHealth(Health.OK, status, final_url, "Unverändert seit der letzten Prüfung")
     after = _after_redirects(result)
     challenge = challenge_reason(status, result.headers, result.body)
     if challenge:

@@ -103,14 +103,16 @@ def build_link_row(
         # blocked / TLS: we learnt nothing about the page, so the count neither grows nor resets.
         consecutive, failing_since = prior_count, prior_since
 
-    claim = facts.content_date if good else None
-    content_date = claim.value if claim else None
+    # A 304 to our conditional request: the page is last night's page, facts and all.
+    unchanged = fetch.status == 304 and fetch.conditional and previous is not None
+    page = _carried_page(previous) if unchanged and previous else _page(facts, fetch, good)
+    content_date = page.content_date
     age_days = (run_date - content_date).days if content_date else None
     max_age = entry.max_age_days or policy.stale_after_days
     stale = (age_days > max_age) if age_days is not None else None
 
     # A night without content keeps the last known hash, so a change across an outage shows.
-    content_hash = facts.content_hash if good else (previous.content_hash if previous else None)
+    content_hash = page.content_hash or (previous.content_hash if previous else None)
     last_changed = previous.last_changed if previous else None
     if (
         previous is not None
@@ -133,13 +135,13 @@ def build_link_row(
         final_url=health.final_url,
         redirect_chain=fetch.hops,
         error_detail=health.detail,
-        content_type=fetch.content_type,
-        title=facts.title if good else None,
-        summary=facts.summary if good else None,
-        language=facts.language if good else None,
-        published=facts.published.value if good and facts.published else None,
-        modified=facts.modified.value if good and facts.modified else None,
-        date_source=claim.source if claim else None,
+        content_type=page.content_type,
+        title=page.title,
+        summary=page.summary,
+        language=page.language,
+        published=page.published,
+        modified=page.modified,
+        date_source=page.date_source,
         content_date=content_date,
         age_days=age_days,
         stale=stale,
@@ -153,4 +155,61 @@ def build_link_row(
         attempts=fetch.attempts,
         elapsed_ms=round(fetch.elapsed_s * 1000),
         bytes_read=observation.bytes_read,
+        etag=page.etag,
+        http_last_modified=page.http_last_modified,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """The facts a row reports about the page behind a link."""
+
+    content_type: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    language: str | None = None
+    published: dt.date | None = None
+    modified: dt.date | None = None
+    date_source: str | None = None
+    content_hash: str | None = None
+    etag: str | None = None
+    http_last_modified: str | None = None
+
+    @property
+    def content_date(self) -> dt.date | None:
+        return self.modified or self.published
+
+
+def _page(facts: PageFacts, fetch: FetchResult, good: bool) -> _Page:
+    if not good:
+        return _Page(content_type=fetch.content_type)
+    claim = facts.content_date
+    # Validators only for a direct answer: tomorrow's request goes to the catalogue URL.
+    direct = not fetch.hops
+    return _Page(
+        content_type=fetch.content_type,
+        title=facts.title,
+        summary=facts.summary,
+        language=facts.language,
+        published=facts.published.value if facts.published else None,
+        modified=facts.modified.value if facts.modified else None,
+        date_source=claim.source if claim else None,
+        content_hash=facts.content_hash,
+        etag=fetch.header("etag") if direct else None,
+        http_last_modified=fetch.header("last-modified") if direct else None,
+    )
+
+
+def _carried_page(previous: LinkRow) -> _Page:
+    return _Page(
+        content_type=previous.content_type,
+        title=previous.title,
+        summary=previous.summary,
+        language=previous.language,
+        published=previous.published,
+        modified=previous.modified,
+        date_source=previous.date_source,
+        content_hash=previous.content_hash,
+        etag=previous.etag,
+        http_last_modified=previous.http_last_modified,
     )

@@ -142,6 +142,8 @@ class FetchResult:
     probe: HostProbe | None = None
     # Why retrying stopped early (German), e.g. "Retry-After 3600 s über der Grenze von 30 s".
     retry_stop: str | None = None
+    # Validators (ETag / Last-Modified) were sent: a 304 then means "unchanged".
+    conditional: bool = False
 
     def header(self, name: str) -> str | None:
         """First value of a response header, case-insensitively."""
@@ -227,6 +229,8 @@ class LinkRow:
     elapsed_ms: int | None = None
     bytes_read: int = 0
     removed_since: dt.date | None = None  # set when the link left the catalogue
+    etag: str | None = None  # validators for tomorrow's conditional request
+    http_last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

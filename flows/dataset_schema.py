@@ -51,6 +51,8 @@ _LINK_FIELDS = [
     pa.field("elapsed_ms", pa.int32()),
     pa.field("bytes_read", pa.int64(), nullable=False),
     pa.field("removed_since", pa.date32()),
+    pa.field("etag", pa.string()),
+    pa.field("http_last_modified", pa.string()),
 ]
 
 

@@ -17,7 +17,7 @@ import os
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from flows.dataset_store import (
     read_links,
     recover_interrupted_publish,
 )
-from flows.http_fetch import FetchSettings, fetch_all
+from flows.http_fetch import FetchSettings, Validators, fetch_all
 from flows.progress_display import ProgressDisplay
 from flows.raw_capture import CaptureWriter, previous_index, prune_captures
 from flows.report_artifacts import publish_report_artifacts
@@ -70,7 +70,9 @@ class ShardJob:
     retention_nights: int
 
 
-ShardRunner = Callable[[Sequence[Shard], ShardJob], list[tuple[str, Observation]]]
+ShardRunner = Callable[
+    [Sequence[Shard], ShardJob, Mapping[str, Validators]], list[tuple[str, Observation]]
+]
 
 
 class RunFailed(RuntimeError):
@@ -257,7 +259,24 @@ def render_report(report: ReportInput, curated_dir: Path, *, latest: bool) -> Re
     )
 
 
-def check_shard_urls(urls: Shard, job: ShardJob) -> list[tuple[str, Observation]]:
+def conditional_validators(previous: Sequence[LinkRow]) -> dict[str, Validators]:
+    """ETag / Last-Modified of last night's good direct answers, for conditional requests."""
+    validators: dict[str, Validators] = {}
+    for row in previous:
+        if (
+            row.url
+            and row.removed_since is None
+            and row.health is Health.OK
+            and not row.redirect_chain
+            and (row.etag or row.http_last_modified)
+        ):
+            validators[row.url] = (row.etag, row.http_last_modified)
+    return validators
+
+
+def check_shard_urls(
+    urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
+) -> list[tuple[str, Observation]]:
     """Fetch one shard of hosts; capture, classify and extract each answer as it arrives."""
     observations: list[tuple[str, Observation]] = []
     capture_writer = CaptureWriter(
@@ -277,7 +296,13 @@ def check_shard_urls(urls: Shard, job: ShardJob) -> list[tuple[str, Observation]
                 _progress.finished(result.url)
 
         asyncio.run(
-            fetch_all(list(urls), job.fetch_settings, on_result=on_result, keep_bodies=False)
+            fetch_all(
+                list(urls),
+                job.fetch_settings,
+                on_result=on_result,
+                keep_bodies=False,
+                validators={url: validators[url] for url in urls if url in validators},
+            )
         )
     return observations
 
@@ -287,15 +312,22 @@ check_shard = task(
 )
 
 
-def run_shards_directly(shards: Sequence[Shard], job: ShardJob) -> list[tuple[str, Observation]]:
+def run_shards_directly(
+    shards: Sequence[Shard], job: ShardJob, validators: Mapping[str, Validators]
+) -> list[tuple[str, Observation]]:
     observations: list[tuple[str, Observation]] = []
     for shard in shards:
-        observations.extend(check_shard_urls(shard, job))
+        observations.extend(check_shard_urls(shard, job, validators))
     return observations
 
 
-def run_shards_as_tasks(shards: Sequence[Shard], job: ShardJob) -> list[tuple[str, Observation]]:
-    futures = [check_shard.submit(shard, job) for shard in shards]
+def run_shards_as_tasks(
+    shards: Sequence[Shard], job: ShardJob, validators: Mapping[str, Validators]
+) -> list[tuple[str, Observation]]:
+    def shard_validators(shard: Shard) -> dict[str, Validators]:
+        return {url: validators[url] for url in shard if url in validators}
+
+    futures = [check_shard.submit(shard, job, shard_validators(shard)) for shard in shards]
     observations: list[tuple[str, Observation]] = []
     for future in futures:
         observations.extend(future.result())
@@ -363,7 +395,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     _progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
         job = ShardJob(fetch_settings, run_date, settings.raw_dir, settings.raw_retention_nights)
-        observed = dict(run_shards(shards, job))
+        observed = dict(run_shards(shards, job, conditional_validators(previous.links)))
     finally:
         _progress.close()
         _progress = None

@@ -73,7 +73,7 @@ import secrets
 import socket
 import ssl
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -108,6 +108,10 @@ ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 §2.3.1.2: follow at least five
 # Enough of the probe's answer to fingerprint it.
 PROBE_MAX_BYTES = 512 * 1024
 _HOSTNAME = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$", re.IGNORECASE)
+
+
+# Last night's validators of a URL: (ETag, Last-Modified), either may be None.
+Validators = tuple[str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -690,8 +694,10 @@ class _UrlRun:
         *,
         obey_robots: bool = True,
         urgent: bool = False,
+        validators: Validators | None = None,
     ) -> None:
         self.context = context
+        self.validators = validators
         self.urgent = urgent
         self.client = context.client
         self.url = url
@@ -727,6 +733,7 @@ class _UrlRun:
             elapsed_s=round(self.deadline.used(), 4) if self.deadline else 0.0,
             checked_at=self.checked_at,
             retry_stop=self.retry_stop if answer and not failure else None,
+            conditional=self.validators is not None,
         )
 
     async def follow(self) -> FetchResult:
@@ -861,6 +868,13 @@ class _UrlRun:
                     return _Failure(Health.BLOCKED, check.blocked_reason)
             try:
                 request = self.client.build_request("GET", url)
+                if self.validators is not None and not self.hops:
+                    # Only the first request: validators belong to last night's URL.
+                    etag, last_modified = self.validators
+                    if etag:
+                        request.headers["If-None-Match"] = etag
+                    if last_modified:
+                        request.headers["If-Modified-Since"] = last_modified
                 response = await self.client.send(request, stream=True)
             except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
                 return failure_from_exception(exc, host)
@@ -891,13 +905,22 @@ async def _run_url(
     *,
     obey_robots: bool,
     urgent: bool = False,
+    validators: Validators | None = None,
 ) -> FetchResult:
     """Fetch one (already valid) URL within `settings.timeout`; never raises for its problems.
 
     `urgent` requests (robots.txt, the probe) go to the front of their host's queue.
     """
     checked_at = dt.datetime.now(dt.UTC)
-    run = _UrlRun(context, url, settings, checked_at, obey_robots=obey_robots, urgent=urgent)
+    run = _UrlRun(
+        context,
+        url,
+        settings,
+        checked_at,
+        obey_robots=obey_robots,
+        urgent=urgent,
+        validators=validators,
+    )
     timer = asyncio.timeout(None)
     try:
         async with timer:
@@ -942,6 +965,7 @@ async def fetch_one(
     *,
     guard: AddressGuard | None = None,
     context: _FetchContext | None = None,
+    validators: Validators | None = None,
 ) -> FetchResult:
     """Fetch one URL within its total deadline; never raises for a per-URL problem.
 
@@ -967,7 +991,7 @@ async def fetch_one(
         guard = guard or AddressGuard(allow_private=settings.allow_private_addresses)
         context = _FetchContext(client, settings, limiter, guard)
     try:
-        result = await _run_url(context, url, settings, obey_robots=True)
+        result = await _run_url(context, url, settings, obey_robots=True, validators=validators)
         result = dataclasses.replace(result, url=url, checked_at=checked_at)
         if settings.soft_404_probe and needs_probe(result):
             result = dataclasses.replace(result, probe=await context.probe_for(url))
@@ -1020,6 +1044,7 @@ async def fetch_all(
     on_result: Callable[[FetchResult], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     keep_bodies: bool = True,
+    validators: Mapping[str, Validators] | None = None,
 ) -> dict[str, FetchResult]:
     """Fetch every distinct URL once, politely; results keyed by the URL as given.
 
@@ -1029,15 +1054,25 @@ async def fetch_all(
     With `keep_bodies=False` the returned results carry no body: a caller that consumes
     bodies in `on_result` then holds at most the bodies in flight, not a whole shard's.
     robots.txt answers and soft-404 probes are shared by all URLs of the call and never
-    reported as results of their own.
+    reported as results of their own. `validators` (URL → ETag, Last-Modified of last
+    night's answer) make those URLs conditional requests; a 304 comes back as such.
     """
+    validators = validators or {}
     unique = list(dict.fromkeys(urls))
     limiter = HostLimiter(settings.concurrency, settings.per_host, settings.per_host_interval)
     guard = AddressGuard(allow_private=settings.allow_private_addresses)
     results: dict[str, FetchResult] = {}
 
     async def fetch_and_report(url: str) -> None:
-        result = await fetch_one(client, url, settings, limiter, guard=guard, context=context)
+        result = await fetch_one(
+            client,
+            url,
+            settings,
+            limiter,
+            guard=guard,
+            context=context,
+            validators=validators.get(url),
+        )
         if on_result is not None:
             on_result(result)
         results[url] = result if keep_bodies else dataclasses.replace(result, body=b"")

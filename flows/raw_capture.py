@@ -169,14 +169,18 @@ class CaptureWriter:
 
         self._writer.write_record(self._request_record(uri, date))
         before = self._previous.get(result.url)
-        if (
+        # A 304 carries no body: only a revisit can say what the page looked like. Its
+        # original night is then kept by pruning for as long as the revisit is.
+        not_modified = before is not None and result.status == 304 and result.conditional
+        if not_modified or (
             before is not None
             and before.digest == digest
             and dt.date.fromisoformat(before.original_night) >= self._oldest_original
         ):
+            assert before is not None
             record = self._writer.create_revisit_record(
                 uri,
-                digest,
+                before.digest,
                 before.original_uri,
                 before.original_date,
                 http_headers=http_headers,

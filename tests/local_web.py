@@ -35,6 +35,7 @@ end, to measure how many requests overlapped).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import os
@@ -68,6 +69,7 @@ class Reply:
     reset: bool = False  # with close_without_reply: abort with a TCP RST instead of a FIN
     stream: Callable[[], Iterable[bytes]] | None = None  # body produced lazily (big bodies)
     content_length: int | None = None  # declared length when it must differ from the body
+    etag: str | None = None  # sent as ETag; a matching If-None-Match gets 304 and no body
 
     @classmethod
     def html(cls, text: str, status: int = 200, **kwargs: object) -> Reply:
@@ -342,6 +344,11 @@ class LocalWeb:
                 handler.wfile.close()
                 handler.connection.close()
             return
+        if reply.etag is not None:
+            if handler.headers.get("If-None-Match") == reply.etag:
+                reply = Reply(status=304, headers=(("ETag", reply.etag),))
+            else:
+                reply = dataclasses.replace(reply, headers=(*reply.headers, ("ETag", reply.etag)))
         try:
             self._answer(handler, reply, send_body=send_body)
         except OSError:  # the client left (or cut us off on purpose): that is its right
