@@ -16,8 +16,11 @@ import hashlib
 import os
 import sys
 import tempfile
+import threading
+import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,9 +35,17 @@ from extractors.entry_verdicts import judge_entries
 from extractors.health import classify
 from extractors.link_rows import Observation, StalenessPolicy, build_link_row
 from extractors.page_facts import extract_facts
-from extractors.records import EntryVerdict, FetchResult, Health, LinkRow, PageFacts
+from extractors.records import (
+    CatalogEntry,
+    EntryVerdict,
+    FetchResult,
+    Health,
+    LinkRow,
+    PageFacts,
+)
 from extractors.run_outcome import judge_run
 from extractors.url_host import host_of
+from extractors.url_redaction import redact_userinfo
 from flows.dataset_store import (
     DatasetError,
     history_nights,
@@ -274,11 +285,33 @@ def conditional_validators(previous: Sequence[LinkRow]) -> dict[str, Validators]
     return validators
 
 
+OBSERVE_BACKLOG = 32  # fetched bodies waiting for extraction, per shard
+
+
 def check_shard_urls(
     urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
 ) -> list[tuple[str, Observation]]:
-    """Fetch one shard of hosts; capture, classify and extract each answer as it arrives."""
+    """Fetch one shard of hosts; capture, classify and extract each answer as it arrives.
+
+    Classifying and extracting cost milliseconds of CPU per page. Done inside the event
+    loop they stalled it for seconds at a time in the benchmark, and URLs still in flight
+    ran into their deadlines: false timeouts. So pages are handed to one worker thread
+    (the GIL still lets the loop run every few milliseconds), at most OBSERVE_BACKLOG
+    bodies waiting at a time so memory stays bounded when fetching outpaces extraction.
+    """
     observations: list[tuple[str, Observation]] = []
+    backlog = threading.BoundedSemaphore(OBSERVE_BACKLOG)
+
+    def observe_and_count(result: FetchResult) -> None:
+        try:
+            observations.append((result.url, observe(result, job.run_date)))
+        except Exception:  # a bug in one page's analysis must not lose the shard
+            _warn(f"{result.url}: analysis failed:\n{traceback.format_exc()}")
+        finally:
+            backlog.release()
+            if _progress is not None:
+                _progress.finished(result.url)
+
     capture_writer = CaptureWriter(
         job.raw_dir,
         job.run_date,
@@ -287,13 +320,13 @@ def check_shard_urls(
         retention_nights=job.retention_nights,
         previous=previous_index(job.raw_dir, job.run_date),
     )
-    with capture_writer as capture:
+    observer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="observe")
+    with capture_writer as capture, observer:
 
         def on_result(result: FetchResult) -> None:
             capture.add(result)
-            observations.append((result.url, observe(result, job.run_date)))
-            if _progress is not None:
-                _progress.finished(result.url)
+            backlog.acquire()  # blocks the loop only while the backlog is full
+            observer.submit(observe_and_count, result)
 
         asyncio.run(
             fetch_all(
@@ -332,6 +365,29 @@ def run_shards_as_tasks(
     for future in futures:
         observations.extend(future.result())
     return observations
+
+
+def redact_for_storage(
+    entries: Sequence[CatalogEntry], observed: Mapping[str, Observation]
+) -> tuple[list[CatalogEntry], dict[str, Observation]]:
+    """Entries and observations with credentials in URLs masked (`http://***@host/…`).
+
+    URLs are fetched as the catalogue gives them (userinfo becomes Basic auth), but
+    from here on – rows, verdicts, removals, the dataset and the report – a link is
+    known by its masked URL, so `user:secret@` is never stored or printed. Masking
+    is stable, so last night's rows still match tonight's.
+    """
+    masked_entries = [
+        dataclasses.replace(entry, url=redact_userinfo(entry.url)) if entry.url else entry
+        for entry in entries
+    ]
+    masked_observed = {
+        redact_userinfo(url): dataclasses.replace(
+            obs, fetch=dataclasses.replace(obs.fetch, url=redact_userinfo(obs.fetch.url))
+        )
+        for url, obs in observed.items()
+    }
+    return masked_entries, masked_observed
 
 
 def _say(message: str) -> None:
@@ -411,6 +467,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
             f"previous dataset in {settings.curated_dir} left as it was"
         )
 
+    entries, observed = redact_for_storage(parsed.entries, observed)
     policy = StalenessPolicy(settings.stale_after_days, settings.confirm_after_nights)
     rows = [
         build_link_row(
@@ -420,17 +477,17 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
             run_date=run_date,
             policy=policy,
         )
-        for entry in parsed.entries
+        for entry in entries
     ]
     verdicts = judge_entries(
-        parsed.entries,
+        entries,
         rows,
         run_date=run_date,
         stale_after_days=settings.stale_after_days,
         reviews=reviews.latest,
     )
-    gone_links = removed_links(previous.links, parsed.entries, run_date)
-    gone_entries = removed_entries(previous.entries, parsed.entries, run_date)
+    gone_links = removed_links(previous.links, entries, run_date)
+    gone_entries = removed_entries(previous.entries, entries, run_date)
     try:
         publish(
             settings.curated_dir,

@@ -84,6 +84,7 @@ from extractors.health import is_redirect_status
 from extractors.meta_refresh import find_refresh
 from extractors.records import FetchResult, Health, Hop, HostProbe
 from extractors.soft_404 import PROBE_PATH_PREFIX, fingerprint_text, needs_probe, page_echoes
+from extractors.url_redaction import redact_userinfo, redact_userinfo_in_text
 from flows.address_guard import AddressGuard, dns_error_text
 from flows.robots_rules import (
     DISALLOWED_DETAIL,
@@ -315,54 +316,84 @@ class _Deadline:
 # --------------------------------------------------------------------------- body
 
 
-class _CappedBody:
-    """Collects a response body up to `cap` decoded bytes, decoding gzip/deflate itself.
+class _CorruptStream(Exception):
+    """A compressed body that does not decode."""
 
-    zlib is asked for at most cap+1 bytes per call, so a small compressed
-    chunk can never expand into a huge buffer (compression bombs stay bounded).
+
+class _ZlibStage:
+    """One gzip/deflate layer, decoded in pieces of at most `_DECODE_STEP` bytes.
+
+    zlib allocates its output buffer up front, so each call is capped: a small
+    compressed chunk never expands into a huge buffer (compression bombs stay bounded).
     """
 
-    def __init__(self, cap: int, encoding: str) -> None:
-        self.cap = cap
-        self.body = bytearray()
-        self.truncated = False
+    def __init__(self, encoding: str) -> None:
         self._probe_deflate = encoding == "deflate"
-        self._fed = False
-        self._zlib: zlib._Decompress | None = None
-        if encoding in ("gzip", "x-gzip"):
-            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        elif encoding == "deflate":
+        self.fed = False
+        if encoding == "deflate":
             self._zlib = zlib.decompressobj()
+        else:
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
 
-    def feed(self, raw: bytes) -> bool:
-        """Take one raw chunk; False once the cap is exceeded or the data is corrupt."""
-        if self._zlib is None:
-            return self._keep(raw)
-        self._fed = self._fed or bool(raw)
-        data = raw
+    @property
+    def complete(self) -> bool:
+        return self._zlib.eof
+
+    def decode(self, data: bytes) -> Iterator[bytes]:
+        self.fed = self.fed or bool(data)
         while not self._zlib.eof:
-            # Small steps: zlib allocates its output buffer up front, so cap each call.
-            want = min(self.cap - len(self.body) + 1, _DECODE_STEP)
             try:
-                out = self._zlib.decompress(data, want)
-            except zlib.error:
+                out = self._zlib.decompress(data, _DECODE_STEP)
+            except zlib.error as exc:
                 if self._probe_deflate:  # "deflate" is sent both with and without zlib header
                     self._probe_deflate = False
                     self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
                     continue
-                self.truncated = True  # corrupt stream: keep what decoded cleanly
-                return False
+                raise _CorruptStream from exc
             self._probe_deflate = False
             data = self._zlib.unconsumed_tail
-            if not self._keep(out):
-                return False
-            if not data and len(out) < want:
+            if out:
+                yield out
+            if not data and len(out) < _DECODE_STEP:
                 break  # input used up and no output pending
+
+
+class _CappedBody:
+    """Collects a response body up to `cap` decoded bytes, decoding gzip/deflate itself.
+
+    `encodings` are the Content-Encoding layers in the order the server applied
+    them ("gzip, gzip" is two layers); they are undone last-first, piece by
+    piece through generators, so every layer holds at most `_DECODE_STEP` bytes
+    and decoding stops as soon as the cap is reached, however deep the bomb.
+    """
+
+    def __init__(self, cap: int, encodings: Sequence[str] = ()) -> None:
+        self.cap = cap
+        self.body = bytearray()
+        self.truncated = False
+        self._stages = [_ZlibStage(e) for e in reversed(encodings)]
+
+    def feed(self, raw: bytes) -> bool:
+        """Take one raw chunk; False once the cap is exceeded or the data is corrupt."""
+        try:
+            for piece in self._decoded(raw, 0):
+                if not self._keep(piece):
+                    return False
+        except _CorruptStream:
+            self.truncated = True  # corrupt stream: keep what decoded cleanly
+            return False
         return True
+
+    def _decoded(self, data: bytes, index: int) -> Iterator[bytes]:
+        if index == len(self._stages):
+            yield data
+            return
+        for piece in self._stages[index].decode(data):
+            yield from self._decoded(piece, index + 1)
 
     def finish(self) -> None:
         """The body ended; a compressed stream that did not reach its end is incomplete."""
-        if self._zlib is not None and self._fed and not self._zlib.eof and not self.truncated:
+        if any(stage.fed and not stage.complete for stage in self._stages):
             self.truncated = True
 
     def _keep(self, data: bytes) -> bool:
@@ -375,8 +406,23 @@ class _CappedBody:
         return True
 
 
-def _content_encoding(response: httpx.Response) -> str:
-    return response.headers.get("content-encoding", "").strip().lower()
+# Content-Encodings we decode ourselves, within the byte cap.
+_BOUNDED_ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
+
+
+def content_encodings(value: str | None) -> list[str] | None:
+    """The layers of a Content-Encoding header in applied order, or None if one is unknown.
+
+    "identity" layers are dropped. None (br, zstd, compress…) means: not decoded
+    at all. We only ask for gzip/deflate; decoding anything else would need a
+    decoder we cannot bound (httpx would decode br or zstd whole, if their
+    packages happen to be installed), so such bodies are kept as raw bytes.
+    """
+    layers = [part.strip().lower() for part in (value or "").split(",")]
+    layers = [layer for layer in layers if layer and layer != "identity"]
+    if any(layer not in _BOUNDED_ENCODINGS for layer in layers):
+        return None
+    return layers
 
 
 async def read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
@@ -386,28 +432,17 @@ async def read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
     except httpx.ResponseNotRead:
         pass
     else:
-        capped = _CappedBody(cap, "")
+        capped = _CappedBody(cap)
         capped.feed(already)
         return bytes(capped.body), capped.truncated
-    encoding = _content_encoding(response)
-    if encoding in ("", "identity", "gzip", "x-gzip", "deflate"):
-        capped = _CappedBody(cap, encoding)
-        # aclosing: leaving the loop early must close the generator here, not at loop teardown.
-        async with contextlib.aclosing(response.aiter_raw()) as chunks:
-            async for raw in chunks:
-                if not capped.feed(raw):
-                    break
-        capped.finish()
-        return bytes(capped.body), capped.truncated
-    # Encodings we did not ask for (br, zstd…): httpx decodes what it can.
-    capped = _CappedBody(cap, "")
-    try:
-        async with contextlib.aclosing(response.aiter_bytes()) as chunks:
-            async for chunk in chunks:
-                if not capped.feed(chunk):
-                    break
-    except httpx.DecodingError:
-        capped.truncated = True
+    # Always the raw stream: httpx's own decoders are unbounded (see `content_encodings`).
+    capped = _CappedBody(cap, content_encodings(response.headers.get("content-encoding")) or ())
+    # aclosing: leaving the loop early must close the generator here, not at loop teardown.
+    async with contextlib.aclosing(response.aiter_raw()) as chunks:
+        async for raw in chunks:
+            if not capped.feed(raw):
+                break
+    capped.finish()
     return bytes(capped.body), capped.truncated
 
 
@@ -718,17 +753,28 @@ class _UrlRun:
 
         A failure with an answer (a bad redirect) keeps that answer's status and
         headers; a failure without one (timeout, refused…) has no status.
+        Credentials in URLs are masked in everything recorded here (final URL,
+        hops, detail; see `extractors.url_redaction`); `url` stays the URL as
+        given, because callers key their results by it.
         """
+        detail = failure.detail if failure else None
         return FetchResult(
             url=self.url,
-            final_url=str(self.current),
+            final_url=redact_userinfo(str(self.current)),
             status=answer.status if answer else None,
-            hops=tuple(self.hops),
+            hops=tuple(
+                Hop(
+                    redact_userinfo(hop.url),
+                    hop.status,
+                    redact_userinfo(hop.location) if hop.location else hop.location,
+                )
+                for hop in self.hops
+            ),
             headers=answer.headers if answer else (),
             body=answer.body if answer and not failure else b"",
             truncated=answer.truncated if answer and not failure else False,
             error=failure.health if failure else None,
-            error_detail=failure.detail if failure else None,
+            error_detail=redact_userinfo_in_text(detail) if detail else None,
             attempts=self.attempts,
             elapsed_s=round(self.deadline.used(), 4) if self.deadline else 0.0,
             checked_at=self.checked_at,
@@ -867,7 +913,10 @@ class _UrlRun:
                 if check.blocked_reason:
                     return _Failure(Health.BLOCKED, check.blocked_reason)
             try:
-                request = self.client.build_request("GET", url)
+                # Credentials leave the URL and travel as Basic auth (as httpx would send
+                # them anyway): httpx logs every request URL at INFO, secrets included.
+                auth = httpx.BasicAuth(url.username, url.password) if url.userinfo else None
+                request = self.client.build_request("GET", url.copy_with(userinfo=b""))
                 if self.validators is not None and not self.hops:
                     # Only the first request: validators belong to last night's URL.
                     etag, last_modified = self.validators
@@ -875,7 +924,7 @@ class _UrlRun:
                         request.headers["If-None-Match"] = etag
                     if last_modified:
                         request.headers["If-Modified-Since"] = last_modified
-                response = await self.client.send(request, stream=True)
+                response = await self.client.send(request, stream=True, auth=auth)
             except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
                 return failure_from_exception(exc, host)
             try:
@@ -930,7 +979,7 @@ async def _run_url(
         detail = f"Keine vollständige Antwort innerhalb von {settings.timeout:g} s"
         return run.result(failure=_Failure(Health.TIMEOUT, detail))
     except Exception as exc:  # a bug must not sink the other URLs of the shard
-        log.exception("unexpected error while fetching %s", url)
+        log.exception("unexpected error while fetching %s", redact_userinfo(url))
         return run.result(failure=failure_from_exception(exc, run.current.host))
 
 
