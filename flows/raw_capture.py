@@ -36,6 +36,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from extractors.records import FetchResult
+from extractors.url_redaction import redact_userinfo
 
 HOP_BY_HOP = {"content-encoding", "transfer-encoding", "content-length", "connection"}
 NIGHT_PREFIX = "run_date="
@@ -157,7 +158,9 @@ class CaptureWriter:
         """Store the final answer of one URL; failures without an answer leave no record."""
         if self._writer is None or result.status is None:
             return
-        uri = result.final_url or result.url
+        # Credentials in a catalogue URL never reach the capture files or their index.
+        key = redact_userinfo(result.url)
+        uri = redact_userinfo(result.final_url or result.url)
         headers = [(k, v) for k, v in result.headers if k.lower() not in HOP_BY_HOP]
         headers.append(("Content-Length", str(len(result.body))))
         http_headers = StatusAndHeaders(str(result.status), headers, protocol="HTTP/1.1")
@@ -168,7 +171,7 @@ class CaptureWriter:
         digest = payload_digest(result.body)
 
         self._writer.write_record(self._request_record(uri, date))
-        before = self._previous.get(result.url)
+        before = self._previous.get(key)
         # A 304 carries no body: only a revisit can say what the page looked like. Its
         # original night is then kept by pruning for as long as the revisit is.
         not_modified = before is not None and result.status == 304 and result.conditional
@@ -204,7 +207,7 @@ class CaptureWriter:
                 digest, "response", self._target.name, uri, night, self._target.name, uri, date
             )
         self._writer.write_record(record)
-        self._index[result.url] = entry
+        self._index[key] = entry
 
     def _request_record(self, uri: str, date: str) -> ArcWarcRecord:
         parts = urlsplit(uri)
@@ -275,6 +278,7 @@ def _response_of(path: Path, uri: str, kinds: tuple[str, ...]) -> tuple[ArcWarcR
 
 def read_capture(raw_dir: Path, url: str, night: dt.date | None = None) -> Capture:
     """What `url` looked like on `night` (the newest capture on or before it; default: latest)."""
+    url = redact_userinfo(url)
     nights = [n for n in capture_nights(raw_dir) if night is None or n <= night]
     for candidate in reversed(nights):
         entry = read_index(capture_dir(raw_dir, candidate)).get(url)

@@ -139,3 +139,16 @@ def test_terminal_text_cannot_carry_escape_sequences():
 
     assert terminal_safe("a\x1b[2Jb\x9b31m\u202ec\n") == "a\ufffd[2Jb\ufffd31m\ufffdc\n"
     assert one_line("Titel\nmit\tUmbruch") == "Titel mit Umbruch"
+
+
+def test_credentials_never_reach_the_capture_files(tmp_path: Path):
+    secret_url = "https://editor:geheim@intranet.example/seite"
+    capture_night(tmp_path, NIGHT1, answer(b"<p>intern</p>", NIGHT1, url=secret_url))
+    import gzip
+
+    folder = capture_dir(tmp_path, NIGHT1)
+    (index,) = folder.glob("*.index.json")
+    assert b"geheim" not in index.read_bytes()
+    (warc,) = folder.glob("*.warc.gz")
+    assert b"geheim" not in gzip.decompress(warc.read_bytes())
+    assert read_capture(tmp_path, secret_url).body == b"<p>intern</p>"
