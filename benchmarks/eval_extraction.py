@@ -1,8 +1,13 @@
 """Score Linkpflege's extractor against the shared gold sets, side by side with its peers.
 
     .venv/bin/python benchmarks/eval_extraction.py                 # everything, one table
-    .venv/bin/python benchmarks/eval_extraction.py --sample 200 --no-peers
-    .venv/bin/python benchmarks/eval_extraction.py --per-entry out.csv
+    .venv/bin/python benchmarks/eval_extraction.py --sample 200 --no-peers --jobs 2
+    .venv/bin/python benchmarks/eval_extraction.py --ablate-htmldate --per-entry out.csv
+
+--sample N takes the N entries of each set with the smallest stable hash, --limit N the first
+N; --ablate-htmldate adds a column for ours with its htmldate voter switched off; --per-entry
+writes one CSV row per gold entry (gold, each extractor's date and outcome, our sources) for
+error analysis.
 
 Scoring follows `../shared/eval/SCORING.md` (htmldate and trafilatura gold sets; the data stays
 there, nothing of it is copied into this repository):

@@ -446,7 +446,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     # Shards run side by side, each with its own client: split the global limit among them.
     fetch_settings = dataclasses.replace(
         fetch_settings_from(settings),
-        concurrency=max(settings.per_host, settings.concurrency // max(1, len(shards))),
+        concurrency=max(1, settings.concurrency // max(1, len(shards))),
     )
     _progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
