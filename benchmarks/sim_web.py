@@ -257,11 +257,20 @@ class _Pages:
             b"<!doctype html><html lang=de><title>Startseite</title><h1>Willkommen</h1></html>",
         )
 
-    def _head(self, status: int, reason: str, content_type: str, length: int) -> bytes:
+    def _head(
+        self, status: int, reason: str, content_type: str, length: int, etag: str = ""
+    ) -> bytes:
+        validator = f"ETag: {etag}\r\n" if etag else ""
         return (
             f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n"
-            f"Content-Length: {length}\r\n{self._extra}\r\n"
+            f"Content-Length: {length}\r\n{validator}{self._extra}\r\n"
         ).encode()
+
+    def not_modified(self, number: str) -> list[bytes]:
+        """The answer to a conditional request for an unchanged page: headers only."""
+        return [
+            f'HTTP/1.1 304 Not Modified\r\nETag: "p{number}"\r\n{self._extra}\r\n'.encode()
+        ]
 
     def _answer(self, status: int, reason: str, content_type: str, body: bytes) -> list[bytes]:
         return [self._head(status, reason, content_type, len(body)), body]
@@ -278,7 +287,7 @@ class _Pages:
         ).encode()
         length = len(head) + len(self.filler) + len(self.tail)
         return [
-            self._head(200, "OK", "text/html; charset=utf-8", length),
+            self._head(200, "OK", "text/html; charset=utf-8", length, etag=f'"p{number}"'),
             head,
             self.filler,
             self.tail,
@@ -312,13 +321,18 @@ class _SimServer:
     def stats_body(self) -> bytes:
         return json.dumps({a: c.public() for a, c in self.counters.items()}).encode()
 
-    def answer(self, host: str, path: str) -> list[bytes]:
-        """The answer for a path on a simulated host; also counts robots and probes."""
+    def answer(self, host: str, path: str, headers: bytes = b"") -> list[bytes]:
+        """The answer for a path on a simulated host; also counts robots and probes.
+
+        Pages never change: a request carrying their ETag gets 304 (incremental nights).
+        """
         path = path.split("?", 1)[0]
         counter = self.counters[host]
         kind, _, number = path[1:].partition("/")
         if number.isdigit():
             if kind == "p":
+                if f'if-none-match: "p{number}"'.encode() in headers:
+                    return self.pages.not_modified(number)
                 return self.pages.page(number)
             if kind == "moved":
                 return self.pages.moved(number)
@@ -398,7 +412,7 @@ class _Connection(asyncio.Protocol):
             self._send(self.server.control_answer(path), keep_alive, None, method)
             return
         counter.arrived(self.loop.time())
-        answer = self.server.answer(self.host, path)
+        answer = self.server.answer(self.host, path, headers)
         self.loop.call_later(self.server.latency, self._send, answer, keep_alive, counter, method)
         if not keep_alive:
             self.closing = True  # ignore anything after this request

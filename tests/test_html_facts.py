@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.html_facts import extract_html_facts
+from extractors.html_facts import extract_html_facts, meta_contents
+from extractors.html_tree import parse_html
 from extractors.page_facts import extract_facts
 from extractors.records import PageFacts
 from extractors.text_summary import MAX_SUMMARY_CHARS, cut_text
@@ -405,3 +406,16 @@ def test_facts_are_plain_values() -> None:
     facts = fixture_facts("monheim-gesundheitskarte-jsonld.html")
     for value in dataclasses.astuple(facts):
         assert value is None or isinstance(value, str | tuple | dt.date | float)
+
+
+def test_meta_contents_first_non_empty_value_per_key_wins() -> None:
+    root = parse_html(
+        '<html><head><meta name="Description" content=" ">'
+        '<meta property="og:title" content="Erster Titel">'
+        '<meta name="description" content="Die Beschreibung der Seite.">'
+        '<meta property="og:title" content="Zweiter Titel"></head><body></body></html>'
+    )
+    assert root is not None
+    metas = meta_contents(root)
+    assert metas["description"] == "Die Beschreibung der Seite."
+    assert metas["og:title"] == "Erster Titel"
