@@ -268,9 +268,7 @@ class _Pages:
 
     def not_modified(self, number: str) -> list[bytes]:
         """The answer to a conditional request for an unchanged page: headers only."""
-        return [
-            f'HTTP/1.1 304 Not Modified\r\nETag: "p{number}"\r\n{self._extra}\r\n'.encode()
-        ]
+        return [f'HTTP/1.1 304 Not Modified\r\nETag: "p{number}"\r\n{self._extra}\r\n'.encode()]
 
     def _answer(self, status: int, reason: str, content_type: str, body: bytes) -> list[bytes]:
         return [self._head(status, reason, content_type, len(body)), body]
