@@ -184,6 +184,7 @@ def fetch_settings_from(settings: Settings) -> FetchSettings:
         retries=settings.retries,
         user_agent=settings.user_agent,
         allow_private_addresses=settings.allow_private_addresses,
+        private_hosts_allowed=settings.private_hosts,
         respect_robots=not settings.ignore_robots,
         crawl_delay_cap=settings.crawl_delay_cap,
     )

@@ -140,6 +140,8 @@ class FetchSettings:
     max_backoff: float = 10.0
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_addresses: bool = False
+    # Intranet hosts a catalogue may name although they resolve to private addresses.
+    private_hosts_allowed: tuple[str, ...] = ()
     verify_tls: bool = True
     ca_bundle: str | None = None
     trust_env: bool = True
@@ -905,7 +907,9 @@ class _UrlRun:
         with self.deadline.paused():
             await self.limiter.acquire(host, urgent=self.urgent)
         try:
-            if not self.settings.allow_private_addresses:
+            if not self.settings.allow_private_addresses and (
+                host not in self.settings.private_hosts_allowed
+            ):
                 port = url.port or (443 if url.scheme == "https" else 80)
                 check = await self.guard.check(host, port)
                 if check.dns_error:

@@ -36,6 +36,7 @@ class Settings:
     now: dt.datetime | None = None
     stale_after_days: int = 730
     allow_private_addresses: bool = False
+    private_hosts_allowed: str = ""  # comma-separated host names exempt from the SSRF guard
     concurrency: int = 64
     per_host: int = 2
     per_host_interval: float = 0.5
@@ -56,6 +57,14 @@ class Settings:
     @property
     def reviews_file(self) -> Path:
         return self.reviews or self.catalog.with_name("reviews.csv")
+
+    @property
+    def private_hosts(self) -> tuple[str, ...]:
+        return tuple(
+            h.strip().lower().rstrip(".")
+            for h in self.private_hosts_allowed.split(",")
+            if h.strip()
+        )
 
     @property
     def raw_dir(self) -> Path:

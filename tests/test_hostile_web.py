@@ -11,6 +11,7 @@ Bounds are generous on purpose: they catch hangs and unbounded buffers, not spee
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import gzip
 import itertools
@@ -36,6 +37,7 @@ from hostile_server import (
 )
 
 import flows.address_guard as address_guard
+from extractors.health import classify
 from extractors.page_facts import extract_facts
 from extractors.records import FetchResult, Health
 from extractors.url_redaction import redact_userinfo, redact_userinfo_in_text
@@ -639,3 +641,26 @@ def test_credentials_never_reach_dataset_report_or_output(
     links2 = pq.read_table(curated / "links.parquet").to_pylist()
     assert len(links2) == 3
     assert {row["first_seen"] for row in links2} == {dt.date(2026, 11, 26)}
+
+
+def test_an_allowlisted_intranet_host_passes_the_guard_and_nothing_else_does():
+    from local_web import LocalWeb, Reply
+
+    from flows.harvest_flow import fetch_settings_from
+
+    settings = load_settings(
+        {"per_host_interval": 0.0, "timeout": 3.0},
+        environ={"LINKPFLEGE_PRIVATE_HOSTS_ALLOWED": "127.0.0.1, intranet.example"},
+    )
+    assert settings.private_hosts == ("127.0.0.1", "intranet.example")
+    fetch = dataclasses.replace(
+        fetch_settings_from(settings), respect_robots=False, soft_404_probe=False
+    )
+    with LocalWeb() as web:
+        web.route("/intern", Reply.html("<title>Intranet</title><p>Seite</p>"))
+        allowed = web.url("/intern")
+        refused = allowed.replace("127.0.0.1", "localhost")
+        results = asyncio.run(fetch_all([allowed, refused], fetch))
+        assert classify(results[allowed]).health is Health.OK
+        assert classify(results[refused]).health is Health.BLOCKED
+        assert web.count("/intern") == 1
