@@ -102,3 +102,18 @@ def test_renamed_required_column_stops_the_run_with_line_1(tmp_path: Path):
     with pytest.raises(RunFailed, match=r"line 1: required column 'entry_id' missing"):
         run(tmp_path, text.encode("utf-8"))
     assert not (tmp_path / "data" / "curated" / "links.parquet").exists()
+
+
+def test_a_100000_row_catalogue_is_read_with_exact_line_numbers():
+    from extractors.catalog import parse_catalog
+
+    rows = ["entry_id,provider,title,link_label,url"]
+    rows += [
+        f"e{n},Stadt {n},Titel {n},Link,https://www.stadt-{n % 500}.de/seite/{n}"
+        for n in range(100_000)
+    ]
+    rows[50_001] = ",Stadt X,ohne id,Link,https://x.de/"  # physical line 50,002
+    parsed = parse_catalog("\n".join(rows).encode("utf-8"), source="gross.csv")
+    assert len(parsed.entries) == 99_999
+    assert [p.line for p in parsed.problems] == [50_002]
+    assert parsed.entries[-1].line == 100_001
