@@ -10,13 +10,13 @@ place.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import os
 import sys
 import tempfile
-import threading
 import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -295,13 +295,12 @@ def check_shard_urls(
     """Fetch one shard of hosts; capture, classify and extract each answer as it arrives.
 
     Classifying and extracting cost milliseconds of CPU per page. Done inside the event
-    loop they stalled it for seconds at a time in the benchmark, and URLs still in flight
-    ran into their deadlines: false timeouts. So pages are handed to one worker thread
-    (the GIL still lets the loop run every few milliseconds), at most OBSERVE_BACKLOG
-    bodies waiting at a time so memory stays bounded when fetching outpaces extraction.
+    loop they stalled it for seconds at a time in the benchmark, and URLs in flight ran into
+    their deadlines: false timeouts. So pages go to one worker thread, and an admission gate
+    lets a URL start only while at most concurrency + OBSERVE_BACKLOG are in flight or wait:
+    memory stays bounded and the loop never blocks (waiting happens before a deadline runs).
     """
     observations: list[tuple[str, Observation]] = []
-    backlog = threading.BoundedSemaphore(OBSERVE_BACKLOG)
 
     def observe_and_count(result: FetchResult) -> None:
         try:
@@ -309,7 +308,6 @@ def check_shard_urls(
         except Exception:  # a bug in one page's analysis must not lose the shard
             _warn(f"{result.url}: analysis failed:\n{traceback.format_exc()}")
         finally:
-            backlog.release()
             if _progress is not None:
                 _progress.finished(result.url)
 
@@ -322,22 +320,31 @@ def check_shard_urls(
         previous=previous_index(job.raw_dir, job.run_date),
     )
     observer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="observe")
-    with capture_writer as capture, observer:
+
+    async def fetch_shard(capture: CaptureWriter) -> None:
+        loop = asyncio.get_running_loop()
+        gate = asyncio.Semaphore(job.fetch_settings.concurrency + OBSERVE_BACKLOG)
+
+        def release(_: object) -> None:
+            # The last pages may finish after the fetching, when the loop is already gone.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(gate.release)
 
         def on_result(result: FetchResult) -> None:
             capture.add(result)
-            backlog.acquire()  # blocks the loop only while the backlog is full
-            observer.submit(observe_and_count, result)
+            observer.submit(observe_and_count, result).add_done_callback(release)
 
-        asyncio.run(
-            fetch_all(
-                list(urls),
-                job.fetch_settings,
-                on_result=on_result,
-                keep_bodies=False,
-                validators={url: validators[url] for url in urls if url in validators},
-            )
+        await fetch_all(
+            list(urls),
+            job.fetch_settings,
+            on_result=on_result,
+            keep_bodies=False,
+            validators={url: validators[url] for url in urls if url in validators},
+            admission=gate,
         )
+
+    with capture_writer as capture, observer:
+        asyncio.run(fetch_shard(capture))
     return observations
 
 

@@ -1098,6 +1098,7 @@ async def fetch_all(
     transport: httpx.AsyncBaseTransport | None = None,
     keep_bodies: bool = True,
     validators: Mapping[str, Validators] | None = None,
+    admission: asyncio.Semaphore | None = None,
 ) -> dict[str, FetchResult]:
     """Fetch every distinct URL once, politely; results keyed by the URL as given.
 
@@ -1109,6 +1110,9 @@ async def fetch_all(
     robots.txt answers and soft-404 probes are shared by all URLs of the call and never
     reported as results of their own. `validators` (URL → ETag, Last-Modified of last
     night's answer) make those URLs conditional requests; a 304 comes back as such.
+    `admission`, when given, is acquired before a URL's fetch starts (before its deadline
+    runs) and released by the caller once it is done with the result: backpressure that
+    bounds the bodies in memory without ever stalling the event loop.
     """
     validators = validators or {}
     unique = list(dict.fromkeys(urls))
@@ -1117,6 +1121,8 @@ async def fetch_all(
     results: dict[str, FetchResult] = {}
 
     async def fetch_and_report(url: str) -> None:
+        if admission is not None:
+            await admission.acquire()
         result = await fetch_one(
             client,
             url,
