@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import logging
 import os
 import sys
 import tempfile
@@ -398,18 +399,15 @@ def redact_for_storage(
     return masked_entries, masked_observed
 
 
-def _say(message: str) -> None:
+def _log(message: str, level: int = logging.INFO) -> None:
     try:
-        get_run_logger().info(message)
-    except Exception:  # outside a flow run there is no run logger
+        get_run_logger().log(level, message)
+    except Exception:  # outside a flow run (or in a worker thread) there is no run logger
         print(f"linkpflege: {message}", file=sys.stderr)
 
 
 def _warn(message: str) -> None:
-    try:
-        get_run_logger().warning(message)
-    except Exception:  # outside a flow run there is no run logger
-        print(f"linkpflege: {message}", file=sys.stderr)
+    _log(message, logging.WARNING)
 
 
 def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -> RunSummary:
@@ -511,7 +509,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     publish_report_artifacts(report, report_files)
     if previous.update_latest:
         for night in prune_captures(settings.raw_dir, run_date, settings.raw_retention_nights):
-            _say(f"raw captures of {night.isoformat()} pruned (retention)")
+            _log(f"raw captures of {night.isoformat()} pruned (retention)")
 
     return RunSummary(
         run_date=run_date,

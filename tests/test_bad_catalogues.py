@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from local_run import local_run_settings
 from local_web import LocalWeb, Reply
 
 from flows.harvest_flow import RunFailed, harvest
-from flows.run_settings import load_settings
 
 PAGE = "<html lang='de'><title>Bürgerinfo</title><main><p>Stand: 03.11.2015</p></main></html>"
 
@@ -27,17 +27,7 @@ def web():
 def run(tmp_path: Path, data: bytes):
     catalog = tmp_path / "katalog.csv"
     catalog.write_bytes(data)
-    settings = load_settings(
-        {
-            "catalog": str(catalog),
-            "data_dir": str(tmp_path / "data"),
-            "now": "2026-11-26",
-            "allow_private_addresses": True,
-            "per_host_interval": 0,
-            "timeout": 5,
-            "progress": False,
-        }
-    )
+    settings = local_run_settings(catalog, tmp_path / "data", "2026-11-26", timeout=5)
     summary = harvest(settings)
     links = pq.read_table(tmp_path / "data" / "curated" / "links.parquet").to_pylist()
     return summary, {(r["entry_id"], r["link_label"]): r for r in links}

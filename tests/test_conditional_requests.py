@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from local_run import local_run_settings
 from local_web import LocalWeb, Reply
 
 from flows.dataset_store import read_links
 from flows.harvest_flow import harvest
 from flows.raw_capture import read_capture
-from flows.run_settings import load_settings
 
 PAGE_V1 = (
     "<html lang='de'><head><title>Willkommens-Stadtplan - Stadt Leipzig</title></head>"
@@ -22,17 +22,7 @@ PAGE_V2 = PAGE_V1.replace("23.07.2015", "01.10.2026").replace("fünf", "sechs")
 
 
 def night(tmp_path: Path, catalog: Path, day: str) -> dict[str, object]:
-    settings = load_settings(
-        {
-            "catalog": str(catalog),
-            "data_dir": str(tmp_path / "data"),
-            "now": day,
-            "allow_private_addresses": True,
-            "per_host_interval": 0,
-            "progress": False,
-        }
-    )
-    harvest(settings)
+    harvest(local_run_settings(catalog, tmp_path / "data", day))
     return {row.entry_id: row for row in read_links(tmp_path / "data" / "curated")}
 
 

@@ -35,6 +35,7 @@ from hostile_server import (
     send_all,
     stream,
 )
+from local_run import local_run_settings
 
 import flows.address_guard as address_guard
 from extractors.health import classify
@@ -598,17 +599,8 @@ def test_credentials_never_reach_dataset_report_or_output(
         f"kaputt,Stadt B,Weg,Fehlt,{base}/gibt-es-nicht\n",
         encoding="utf-8",
     )
-    settings = load_settings(
-        {
-            "catalog": str(catalog),
-            "data_dir": str(tmp_path / "data"),
-            "now": "2026-11-26",
-            "allow_private_addresses": True,
-            "per_host_interval": 0,
-            "timeout": 5,
-            "progress": False,
-            "ignore_robots": True,
-        }
+    settings = local_run_settings(
+        catalog, tmp_path / "data", "2026-11-26", timeout=5, ignore_robots=True
     )
     summary = harvest(settings)
     assert summary.links_total == 3
@@ -625,17 +617,8 @@ def test_credentials_never_reach_dataset_report_or_output(
     out, err = capfd.readouterr()
     assert SECRET not in out and SECRET not in err
     # A second night matches last night's (masked) rows: no link counted as removed.
-    settings2 = load_settings(
-        {
-            "catalog": str(catalog),
-            "data_dir": str(tmp_path / "data"),
-            "now": "2026-11-27",
-            "allow_private_addresses": True,
-            "per_host_interval": 0,
-            "timeout": 5,
-            "progress": False,
-            "ignore_robots": True,
-        }
+    settings2 = local_run_settings(
+        catalog, tmp_path / "data", "2026-11-27", timeout=5, ignore_robots=True
     )
     harvest(settings2)
     links2 = pq.read_table(curated / "links.parquet").to_pylist()
