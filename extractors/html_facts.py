@@ -37,6 +37,7 @@ MAX_TITLE_CHARS = 300
 # pages a night that is noise, and its misses are already visible as None.
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
+
 # Built once: trafilatura otherwise re-reads its configuration for every call.
 # favor_precision: boilerplate in a summary is worse than a shorter text. Comments and
 # tables are not the page's prose. Measured on trafilatura's gold set (990 pages, one core):
@@ -45,26 +46,21 @@ logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 # alone, see _region_document), and the full cascade on the whole page only when fast mode
 # finds little (≤ MIN_FAST_TEXT_CHARS): F1 0.911 at 9.2 ms (0.913 at 9.9 ms with a
 # 1,000-character threshold; the 60 pages/s budget decided).
-_TRAFILATURA_FULL = Extractor(
-    output_format="txt",
-    fast=False,
-    precision=True,
-    comments=False,
-    tables=False,
-    links=False,
-    images=False,
-    dedup=False,
-)
-_TRAFILATURA_FAST = Extractor(
-    output_format="txt",
-    fast=True,
-    precision=True,
-    comments=False,
-    tables=False,
-    links=False,
-    images=False,
-    dedup=False,
-)
+def _trafilatura_options(*, fast: bool) -> Extractor:
+    return Extractor(
+        output_format="txt",
+        fast=fast,
+        precision=True,
+        comments=False,
+        tables=False,
+        links=False,
+        images=False,
+        dedup=False,
+    )
+
+
+_TRAFILATURA_FULL = _trafilatura_options(fast=False)
+_TRAFILATURA_FAST = _trafilatura_options(fast=True)
 MIN_FAST_TEXT_CHARS = 500
 
 
