@@ -6,10 +6,10 @@ the host of every hop before it sends a request; unless private addresses are
 allowed, a host is refused when ANY of its addresses is non-public (the
 connection might pick exactly that one).
 
-Known gap: the check resolves the name, then httpx resolves it again when it
-connects, so a hostile DNS server could answer differently the second time
-(DNS rebinding). Closing it needs a connection pinned to the checked address
-(a custom network backend); that belongs to the hostile-server hardening.
+The answer that was checked is the one that is used: `flows.pinned_connect`
+connects only to the addresses this guard approved for the host, so a hostile
+DNS server cannot answer "public" to the check and "127.0.0.1" to the
+connection (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 _METADATA_ADDRESSES = frozenset(
@@ -27,6 +28,16 @@ _METADATA_ADDRESSES = frozenset(
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+
+# (host, port) -> the addresses it resolves to; raises socket.gaierror like getaddrinfo.
+Lookup = Callable[[str, int], Awaitable[Sequence[str]]]
+
+
+async def system_lookup(host: str, port: int) -> list[str]:
+    """The operating system's resolver (getaddrinfo), addresses in its order."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +120,9 @@ def is_ip_literal(host: str) -> bool:
     return True
 
 
-async def resolve_and_check(host: str, port: int, *, allow_private: bool) -> AddressCheck:
+async def resolve_and_check(
+    host: str, port: int, *, allow_private: bool, lookup: Lookup = system_lookup
+) -> AddressCheck:
     """Resolve `host` (IP literals without DNS) and judge every address it has.
 
     Never raises for a bad name: a failed lookup comes back as `dns_error`.
@@ -120,9 +133,8 @@ async def resolve_and_check(host: str, port: int, *, allow_private: bool) -> Add
         literal = host.strip().removeprefix("[").removesuffix("]")
         reason = None if allow_private else blocked_reason_for(literal)
         return AddressCheck(addresses=(literal,), blocked_reason=_blocked(literal, reason))
-    loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        found = await lookup(host, port)
     except socket.gaierror as exc:
         transient = exc.errno == socket.EAI_AGAIN
         return AddressCheck(
@@ -130,7 +142,7 @@ async def resolve_and_check(host: str, port: int, *, allow_private: bool) -> Add
         )
     except (UnicodeError, ValueError) as exc:  # a label the IDNA codec refuses
         return AddressCheck(addresses=(), dns_error=f"ungültiger Hostname {host!r}: {exc}")
-    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+    addresses = tuple(dict.fromkeys(found))
     if not addresses:
         return AddressCheck(addresses=(), dns_error=f"keine Adresse für {host}")
     if allow_private:
@@ -163,8 +175,9 @@ class AddressGuard:
     `fetch_all` call, so stale answers cannot outlive a run.
     """
 
-    def __init__(self, *, allow_private: bool) -> None:
+    def __init__(self, *, allow_private: bool, lookup: Lookup = system_lookup) -> None:
         self.allow_private = allow_private
+        self._lookup = lookup
         self._known: dict[tuple[str, int], AddressCheck] = {}
 
     async def check(self, host: str, port: int) -> AddressCheck:
@@ -172,7 +185,9 @@ class AddressGuard:
         known = self._known.get(key)
         if known is not None:
             return known
-        result = await resolve_and_check(host, port, allow_private=self.allow_private)
+        result = await resolve_and_check(
+            host, port, allow_private=self.allow_private, lookup=self._lookup
+        )
         if result.dns_error is None:
             self._known[key] = result
         return result

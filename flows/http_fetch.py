@@ -20,7 +20,9 @@ How one URL is fetched:
   disallowed URL is never requested and comes back `blocked` with
   "robots.txt verbietet den Abruf". Its Crawl-delay becomes the host's interval.
 - The SSRF guard (`flows.address_guard`) checks the host of every hop before
-  its request is sent, unless private addresses are allowed.
+  its request is sent, unless private addresses are allowed; the connection then
+  goes to one of the very addresses it checked (`flows.pinned_connect`), so DNS
+  rebinding cannot slip a private address in between.
 - The body is read with a cap on DECODED bytes; gzip/deflate are decoded here
   with a bounded zlib output, so a compression bomb costs at most `max_bytes`.
   The cut body is kept and `truncated` is set. `headers` are the final
@@ -86,6 +88,7 @@ from extractors.records import FetchResult, Health, Hop, HostProbe
 from extractors.soft_404 import PROBE_PATH_PREFIX, fingerprint_text, needs_probe, page_echoes
 from extractors.url_redaction import redact_userinfo, redact_userinfo_in_text
 from flows.address_guard import AddressGuard, dns_error_text
+from flows.pinned_connect import AddressRefused, PinnedNetworkBackend, PinnedTransport
 from flows.robots_rules import (
     DISALLOWED_DETAIL,
     ROBOTS_MAX_BYTES,
@@ -501,6 +504,11 @@ def tls_detail(error: ssl.SSLCertVerificationError, host: str) -> str:
 def failure_from_exception(exc: BaseException, host: str) -> _Failure:
     """Map an httpx/OS exception to a health value, a German detail, and whether to retry."""
     chain = list(_exception_chain(exc))
+    for link in chain:
+        if isinstance(link, AddressRefused):  # the guard, asked again at connect time
+            if link.check.dns_error:
+                return _Failure(Health.DNS_ERROR, link.check.dns_error, link.check.dns_transient)
+            return _Failure(Health.BLOCKED, str(link.check.blocked_reason))
     for link in chain:
         if isinstance(link, ssl.SSLCertVerificationError):
             return _Failure(Health.TLS_ERROR, tls_detail(link, host))
@@ -1055,9 +1063,15 @@ async def fetch_one(
 
 
 def build_client(
-    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
+    settings: FetchSettings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    guard: AddressGuard | None = None,
 ) -> httpx.AsyncClient:
-    """The one AsyncClient of a `fetch_all` call (redirects off: we follow them by hand)."""
+    """The one AsyncClient of a `fetch_all` call (redirects off: we follow them by hand).
+
+    With a `guard` (and no `transport`), connections go only to the addresses the guard
+    approved (`flows.pinned_connect`): no second DNS lookup that could answer otherwise.
+    """
     verify: ssl.SSLContext | bool
     if not settings.verify_tls:
         verify = False
@@ -1078,6 +1092,11 @@ def build_client(
         max_keepalive_connections=settings.concurrency,
         keepalive_expiry=5.0,
     )
+    if transport is None and guard is not None:
+        backend = PinnedNetworkBackend(guard, exempt_hosts=settings.private_hosts_allowed)
+        transport = PinnedTransport(
+            backend, verify=verify, limits=limits, trust_env=settings.trust_env
+        )
     return httpx.AsyncClient(
         headers=headers,
         event_hooks={"response": [_take_location]},
@@ -1136,7 +1155,7 @@ async def fetch_all(
             on_result(result)
         results[url] = result if keep_bodies else dataclasses.replace(result, body=b"")
 
-    async with build_client(settings, transport) as client:
+    async with build_client(settings, transport, guard) as client:
         context = _FetchContext(client, settings, limiter, guard)
         try:
             async with asyncio.TaskGroup() as tasks:

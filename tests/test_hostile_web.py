@@ -484,7 +484,9 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     }
     real = address_guard.resolve_and_check
 
-    async def resolve(host: str, port: int, *, allow_private: bool) -> address_guard.AddressCheck:
+    async def resolve(
+        host: str, port: int, *, allow_private: bool, **options: object
+    ) -> address_guard.AddressCheck:
         return await real(names.get(host, host), port, allow_private=allow_private)
 
     monkeypatch.setattr(address_guard, "resolve_and_check", resolve)
