@@ -88,6 +88,7 @@ from extractors.records import FetchResult, Health, Hop, HostProbe
 from extractors.soft_404 import PROBE_PATH_PREFIX, fingerprint_text, needs_probe, page_echoes
 from extractors.url_redaction import redact_userinfo, redact_userinfo_in_text
 from flows.address_guard import AddressGuard, dns_error_text
+from flows.host_pools import HostPoolTransport
 from flows.pinned_connect import AddressRefused, PinnedNetworkBackend, PinnedTransport
 from flows.robots_rules import (
     DISALLOWED_DETAIL,
@@ -1092,10 +1093,22 @@ def build_client(
         max_keepalive_connections=settings.concurrency,
         keepalive_expiry=5.0,
     )
-    if transport is None and guard is not None:
-        backend = PinnedNetworkBackend(guard, exempt_hosts=settings.private_hosts_allowed)
-        transport = PinnedTransport(
-            backend, verify=verify, limits=limits, trust_env=settings.trust_env
+    if transport is None:
+        ssl_context = httpx.create_ssl_context(verify=verify, trust_env=settings.trust_env)
+        # Per origin: as many kept-alive connections as the host may have requests at once.
+        host_limits = httpx.Limits(
+            max_connections=None,
+            max_keepalive_connections=max(1, min(settings.per_host, settings.concurrency)),
+            keepalive_expiry=5.0,
+        )
+        backend = (
+            PinnedNetworkBackend(guard, exempt_hosts=settings.private_hosts_allowed)
+            if guard is not None
+            else None
+        )
+        transport = HostPoolTransport(
+            lambda: PinnedTransport(backend, ssl_context=ssl_context, limits=host_limits),
+            quiet_after=settings.timeout + 10.0,  # beyond the deadline and the backstop
         )
     return httpx.AsyncClient(
         headers=headers,

@@ -100,22 +100,23 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
 
     httpx has no public switch for the network backend, so the pool is rebuilt
     with the same settings httpx gives it (no proxy: proxies are separate mounts).
+    `ssl_context` is made once by the caller and shared: loading the CA store for
+    every pool would cost milliseconds and memory each time.
     """
 
     def __init__(
         self,
-        backend: PinnedNetworkBackend,
+        backend: PinnedNetworkBackend | None,
         *,
-        verify: ssl.SSLContext | bool,
+        ssl_context: ssl.SSLContext,
         limits: httpx.Limits,
-        trust_env: bool,
     ) -> None:
-        super().__init__(verify=verify, limits=limits, trust_env=trust_env)
-        ssl_context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=backend,
-        )
+        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
+        if backend is not None:
+            self._pool = httpcore.AsyncConnectionPool(
+                ssl_context=ssl_context,
+                max_connections=limits.max_connections,
+                max_keepalive_connections=limits.max_keepalive_connections,
+                keepalive_expiry=limits.keepalive_expiry,
+                network_backend=backend,
+            )

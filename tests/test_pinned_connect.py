@@ -62,14 +62,13 @@ class RoutedNetwork(httpcore.AsyncNetworkBackend):
 
 
 def pinned_client(
-    guard: AddressGuard, network: RoutedNetwork, *, verify: object = False
+    guard: AddressGuard, network: RoutedNetwork, *, verify: ssl.SSLContext | bool = False
 ) -> httpx.AsyncClient:
     backend = PinnedNetworkBackend(guard, inner=network)
     transport = PinnedTransport(
         backend,
-        verify=verify,  # type: ignore[arg-type]
+        ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
         limits=httpx.Limits(max_keepalive_connections=4),
-        trust_env=False,
     )
     return httpx.AsyncClient(transport=transport, trust_env=False)
 
