@@ -86,8 +86,10 @@ from extractors.health import is_redirect_status
 from extractors.meta_refresh import find_refresh
 from extractors.records import FetchResult, Health, Hop, HostProbe
 from extractors.soft_404 import PROBE_PATH_PREFIX, fingerprint_text, needs_probe, page_echoes
+from extractors.url_host import host_of
 from extractors.url_redaction import redact_userinfo, redact_userinfo_in_text
 from flows.address_guard import AddressGuard, dns_error_text
+from flows.host_lanes import HostLanes
 from flows.host_pools import HostPoolTransport
 from flows.pinned_connect import AddressRefused, PinnedNetworkBackend, PinnedTransport
 from flows.robots_rules import (
@@ -1168,12 +1170,22 @@ async def fetch_all(
             on_result(result)
         results[url] = result if keep_bodies else dataclasses.replace(result, body=b"")
 
+    async def worker(host: str) -> None:
+        while (job := lanes.take(host)) is not None:
+            host, url = job
+            await fetch_and_report(url)
+
+    width = min(settings.per_host, settings.concurrency)
+    lanes = HostLanes(unique, host_of, width)
+    # Enough workers to keep every slot busy: the concurrency twice over (some wait for
+    # robots.txt or a host's interval), and every host its first two workers at once.
+    crew = lanes.crew(max(2 * settings.concurrency, 2 * lanes.hosts))
     async with build_client(settings, transport, guard) as client:
         context = _FetchContext(client, settings, limiter, guard)
         try:
             async with asyncio.TaskGroup() as tasks:
-                for url in unique:
-                    tasks.create_task(fetch_and_report(url))
+                for host in crew:
+                    tasks.create_task(worker(host))
         finally:
             await context.aclose()
     return {url: results[url] for url in unique}
