@@ -40,6 +40,10 @@ RUN_OPTIONS: dict[str, dict[str, Any]] = {
     "timeout": {"type": float, "help": "total deadline per URL in seconds (30)"},
     "user_agent": {"help": "User-Agent header, with a contact URL"},
     "ignore_robots": {"action": "store_const", "const": True, "help": "do not obey robots.txt"},
+    "analysis_processes": {
+        "type": int,
+        "help": "worker processes for page analysis (0: in the run process; long lists: cores)",
+    },
     "progress": {
         "action": argparse.BooleanOptionalAction,
         "help": "progress bar (default: only on a terminal)",
@@ -209,7 +213,8 @@ def command_rebuild(settings: Settings) -> int:
 
 
 def command_check(urls: list[str], settings: Settings) -> int:
-    from flows.harvest_flow import fetch_settings_from, observe
+    from extractors.page_observation import observe
+    from flows.harvest_flow import fetch_settings_from
     from flows.http_fetch import fetch_all
 
     results = asyncio.run(fetch_all(urls, fetch_settings_from(settings)))

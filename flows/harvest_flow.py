@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
@@ -21,7 +22,8 @@ import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,7 @@ from extractors.catalog_removals import removed_entries, removed_links
 from extractors.entry_verdicts import judge_entries
 from extractors.health import classify
 from extractors.link_rows import Observation, StalenessPolicy, build_link_row
-from extractors.page_facts import extract_facts
+from extractors.page_observation import observe
 from extractors.records import (
     CatalogEntry,
     EntryVerdict,
@@ -47,6 +49,7 @@ from extractors.records import (
 from extractors.run_outcome import judge_run
 from extractors.url_host import host_of
 from extractors.url_redaction import redact_userinfo
+from flows.analysis_pool import AnalysisPool
 from flows.dataset_store import (
     DatasetError,
     history_nights,
@@ -205,29 +208,11 @@ def shard_by_host(urls: Sequence[str], shard_size: int) -> list[Shard]:
     return [tuple(shard) for shard in shards if shard]
 
 
-def observe(result: FetchResult, run_date: dt.date) -> Observation:
-    health = classify(result)
-    facts = PageFacts()
-    if result.body and result.error is None:
-        facts = extract_facts(
-            result.body,
-            url=result.final_url or result.url,
-            content_type=result.header("content-type"),
-            last_modified=result.header("last-modified"),
-            run_date=run_date,
-        )
-    # The body has served its purpose; keep the record small for the rest of the run.
-    return Observation(
-        fetch=dataclasses.replace(result, body=b""),
-        health=health,
-        facts=facts,
-        bytes_read=len(result.body),
-    )
-
-
 # The progress display lives outside task parameters: Prefect records task inputs, and a
 # terminal object is neither hashable nor meaningful there.
 _progress: ProgressDisplay | None = None
+# The run's analysis workers, shared by its shards; for the same reason not a parameter.
+_analysis: AnalysisPool | None = None
 
 
 def report_input(
@@ -297,20 +282,25 @@ def check_shard_urls(
 
     Classifying and extracting cost milliseconds of CPU per page. Done inside the event
     loop they stalled it for seconds at a time in the benchmark, and URLs in flight ran into
-    their deadlines: false timeouts. So pages go to one worker thread, and an admission gate
+    their deadlines: false timeouts. So pages go to the analysis pool, and an admission gate
     lets a URL start only while at most concurrency + OBSERVE_BACKLOG are in flight or wait:
     memory stays bounded and the loop never blocks (waiting happens before a deadline runs).
+    Pages are analysed in the run's `AnalysisPool` (worker processes, so on the other cores).
     """
     observations: list[tuple[str, Observation]] = []
+    pending: list[Future[Observation]] = []
+    pool = _analysis
+    assert pool is not None, "check_shard_urls runs inside harvest()"
 
-    def observe_and_count(result: FetchResult) -> None:
+    def collect(url: str, done: Future[Observation]) -> None:
         try:
-            observations.append((result.url, observe(result, job.run_date)))
-        except Exception:  # a bug in one page's analysis must not lose the shard
-            _warn(f"{result.url}: analysis failed:\n{traceback.format_exc()}")
+            observations.append((url, done.result()))
+        except Exception as exc:  # a bug in one page's analysis must not lose the shard
+            trace = "".join(traceback.format_exception(exc))
+            _warn(f"{redact_userinfo(url)}: analysis failed:\n{trace}")
         finally:
             if _progress is not None:
-                _progress.finished(result.url)
+                _progress.finished(url)
 
     capture_writer = CaptureWriter(
         job.raw_dir,
@@ -320,7 +310,6 @@ def check_shard_urls(
         retention_nights=job.retention_nights,
         previous=previous_index(job.raw_dir, job.run_date),
     )
-    observer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="observe")
 
     async def fetch_shard(capture: CaptureWriter) -> None:
         loop = asyncio.get_running_loop()
@@ -333,7 +322,10 @@ def check_shard_urls(
 
         def on_result(result: FetchResult) -> None:
             capture.add(result)
-            observer.submit(observe_and_count, result).add_done_callback(release)
+            done = pool.submit(observe, result, job.run_date)
+            done.add_done_callback(functools.partial(collect, result.url))
+            done.add_done_callback(release)
+            pending.append(done)
 
         await fetch_all(
             list(urls),
@@ -344,8 +336,9 @@ def check_shard_urls(
             admission=gate,
         )
 
-    with capture_writer as capture, observer:
+    with capture_writer as capture:
         asyncio.run(fetch_shard(capture))
+    futures_wait(pending)  # the pool is the run's: wait for this shard's pages only
     return observations
 
 
@@ -421,7 +414,7 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
 
 
 def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
-    global _progress
+    global _progress, _analysis
     run_date = settings.run_date()
     try:
         for path in recover_interrupted_publish(settings.curated_dir):
@@ -457,10 +450,12 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     _progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
         job = ShardJob(fetch_settings, run_date, settings.raw_dir, settings.raw_retention_nights)
-        observed = dict(run_shards(shards, job, conditional_validators(previous.links)))
+        with AnalysisPool(settings.analysis_processes) as _analysis:
+            observed = dict(run_shards(shards, job, conditional_validators(previous.links)))
     finally:
         _progress.close()
         _progress = None
+        _analysis = None
     missing = [url for url in urls if url not in observed]
     for url in missing:  # a fetcher bug must not silently drop a link
         fallback = FetchResult(url=url, error=Health.CONNECTION_ERROR, error_detail="not checked")

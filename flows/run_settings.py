@@ -50,6 +50,8 @@ class Settings:
     confirm_after_nights: int = 2
     raw_retention_nights: int = 30
     shard_size: int = 2000
+    # Worker processes that classify pages and extract facts; 0: a thread of the run itself.
+    analysis_processes: int = 0
     progress: bool | None = None  # None: show a bar only on a terminal
     schedule_cron: str = "30 2 * * *"
     schedule_timezone: str = "Europe/Berlin"
@@ -100,6 +102,9 @@ def parse_now(text: str) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+_ZERO_ALLOWED = frozenset({"analysis_processes"})
+
+
 def _convert(name: str, value: Any, origin: str) -> Any:
     field_type = {f.name: f.type for f in fields(Settings)}[name]
     try:
@@ -118,7 +123,7 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             raise ValueError(value)
         if field_type == "int":
             number = int(value)
-            if number < 1:
+            if number < (0 if name in _ZERO_ALLOWED else 1):
                 raise ValueError(value)
             return number
         if field_type == "float":

@@ -418,7 +418,18 @@ def test_cli_run_as_a_user_then_offline_night_changes_nothing(local_webs, tmp_pa
     )
     data_dir = tmp_path / "data"
     common = ["--catalog", str(catalog), "--data-dir", str(data_dir), "--allow-private-addresses"]
-    done = _run_cli("run", *common, "--now", NIGHT1, "--per-host-interval", "0", cwd=tmp_path)
+    # Pages analysed in two worker processes, as a long catalogue would have them.
+    done = _run_cli(
+        "run",
+        *common,
+        "--now",
+        NIGHT1,
+        "--per-host-interval",
+        "0",
+        "--analysis-processes",
+        "2",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "ok 1" in done.stdout and "not_found 1" in done.stdout
     assert "index.html" in done.stdout

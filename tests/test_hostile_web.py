@@ -1,7 +1,7 @@
 """Fault injection: hostile servers, SSRF attempts and credentials in URLs (issue 7).
 
 Every case runs through the real engine – `flows.http_fetch.fetch_all`, then
-`flows.harvest_flow.observe` (health + `extract_facts` on the body, as a run does) –
+`extractors.page_observation.observe` (health + `extract_facts` on the body, as a run does) –
 with a 2 s per-URL deadline and a 1 MB byte cap. Each must end within the deadline
 plus a margin, with the expected health, and the process's peak RSS may grow by at
 most `MEMORY_BOUND_MB` (peak reset through /proc/self/clear_refs before each case).
@@ -40,9 +40,10 @@ from local_run import local_run_settings
 import flows.address_guard as address_guard
 from extractors.health import classify
 from extractors.page_facts import extract_facts
+from extractors.page_observation import observe
 from extractors.records import FetchResult, Health
 from extractors.url_redaction import redact_userinfo, redact_userinfo_in_text
-from flows.harvest_flow import harvest, observe
+from flows.harvest_flow import harvest
 from flows.http_fetch import FetchSettings, fetch_all
 from flows.run_settings import load_settings
 

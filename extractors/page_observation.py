@@ -1,0 +1,36 @@
+"""One answer observed: its link health and the page's facts, the body then dropped.
+
+Pure and importable on its own (no Prefect, no network), because the run sends
+answers to worker processes (`flows.analysis_pool`) to be observed there.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from extractors.health import classify
+from extractors.link_rows import Observation
+from extractors.page_facts import extract_facts
+from extractors.records import FetchResult, PageFacts
+
+
+def observe(result: FetchResult, run_date: dt.date) -> Observation:
+    """Classify the answer and extract the page's facts (none for failures)."""
+    health = classify(result)
+    facts = PageFacts()
+    if result.body and result.error is None:
+        facts = extract_facts(
+            result.body,
+            url=result.final_url or result.url,
+            content_type=result.header("content-type"),
+            last_modified=result.header("last-modified"),
+            run_date=run_date,
+        )
+    # The body has served its purpose; keep the record small for the rest of the run.
+    return Observation(
+        fetch=dataclasses.replace(result, body=b""),
+        health=health,
+        facts=facts,
+        bytes_read=len(result.body),
+    )

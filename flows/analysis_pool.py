@@ -1,0 +1,95 @@
+"""Where pages are analysed: worker processes beside the fetching event loop.
+
+Classifying a page and extracting its facts costs milliseconds of CPU (parsing,
+trafilatura, date search); fetching costs well under one. In the run's own
+process that work shares one core with the event loop (Python threads do not run
+Python code in parallel), so the whole run was bound by analysis while the other
+cores idled. `AnalysisPool(processes=n)` runs it in `n` worker processes; with 0 (the
+default setting) it runs in one thread of this process. Workers pay for themselves
+only on long lists: each one starts a Python and imports the extractors (about a
+second of CPU), which a catalogue of a few dozen links never earns back.
+
+A worker must not outlive its run: if the run process is killed (kill -9, the OOM
+killer), Linux sends the workers SIGKILL too (PR_SET_PDEATHSIG), instead of leaving
+them idle for ever.
+
+Workers are started with "spawn", not "fork": the run process has threads
+(Prefect's, the progress display's) whose locks a forked child would inherit held.
+What is submitted must be a module-level function of a module importable without
+side effects (`extractors.*`), with picklable arguments and result.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from types import TracebackType
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: SIGKILL this worker when the run process dies (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+class AnalysisPool:
+    """A context manager around the executor; `submit` as with any executor."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self._executor: Executor | None = None
+
+    def __enter__(self) -> AnalysisPool:
+        self._executor = self._start()
+        return self
+
+    def _start(self) -> Executor:
+        if self.processes > 0:
+            context = multiprocessing.get_context("spawn")
+            return ProcessPoolExecutor(
+                max_workers=self.processes,
+                mp_context=context,
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            )
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyse")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        assert self._executor is not None
+        # After a failure, queued pages are not worth analysing: the run is lost anyway.
+        self._executor.shutdown(wait=True, cancel_futures=exc_type is not None)
+        self._executor = None
+
+    def submit(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        if self._executor is None:
+            raise RuntimeError("use AnalysisPool as a context manager")
+        try:
+            return self._executor.submit(function, *args, **kwargs)
+        except BrokenProcessPool:
+            # A worker died (killed for memory, a crash in a C parser on a hostile page):
+            # the pages it held fail, the rest of the run gets fresh workers.
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._start()
+            return self._executor.submit(function, *args, **kwargs)

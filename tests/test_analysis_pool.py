@@ -1,0 +1,100 @@
+"""AnalysisPool: worker processes give the same observations as in-process analysis,
+and a worker that dies costs only the pages it held."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pytest
+
+from extractors.page_observation import observe
+from extractors.records import FetchResult, Health
+from flows.analysis_pool import AnalysisPool
+from flows.run_settings import SettingsError, load_settings
+
+RUN_DATE = dt.date(2026, 11, 26)
+PAGE = """<!doctype html><html lang="de"><head><title>Integrationslotsen – Stadt Musterstadt</title>
+<meta name="description" content="Ehrenamtliche Lotsen begleiten Geflüchtete zu Ämtern."></head>
+<body><main><h1>Integrationslotsen</h1><p>Ehrenamtliche Lotsen begleiten Geflüchtete zu Ämtern,
+Schulen und Ärzten. Das Programm läuft seit 2015 in allen Stadtteilen.</p>
+<p>Stand: 03.11.2025</p></main></body></html>""".encode()
+
+
+def page_result() -> FetchResult:
+    return FetchResult(
+        url="https://www.musterstadt.de/lotsen",
+        final_url="https://www.musterstadt.de/lotsen",
+        status=200,
+        headers=(("Content-Type", "text/html; charset=utf-8"),),
+        body=PAGE,
+        checked_at=dt.datetime(2026, 11, 26, 2, 30, tzinfo=dt.UTC),
+    )
+
+
+def test_processes_observe_exactly_what_the_run_process_would() -> None:
+    with AnalysisPool(0) as in_process:
+        expected = in_process.submit(observe, page_result(), RUN_DATE).result(timeout=60)
+    with AnalysisPool(2) as workers:
+        futures = [workers.submit(observe, page_result(), RUN_DATE) for _ in range(4)]
+        observed = [future.result(timeout=120) for future in futures]
+    assert expected.health.health is Health.OK
+    assert expected.facts.title == "Integrationslotsen"
+    assert expected.facts.modified is not None
+    assert expected.fetch.body == b"" and expected.bytes_read == len(PAGE)
+    assert all(observation == expected for observation in observed)
+
+
+def test_a_dying_worker_fails_its_page_and_the_pool_goes_on() -> None:
+    with AnalysisPool(1) as workers:
+        dying = workers.submit(os._exit, 3)  # as a crash in a C parser would end a worker
+        with pytest.raises(BrokenProcessPool):
+            dying.result(timeout=120)
+        after = workers.submit(observe, page_result(), RUN_DATE).result(timeout=120)
+    assert after.health.health is Health.OK
+
+
+def test_analysis_processes_setting() -> None:
+    assert load_settings({}, environ={}).analysis_processes == 0  # in the run process
+    env = {"LINKPFLEGE_ANALYSIS_PROCESSES": "2"}
+    assert load_settings({}, environ=env).analysis_processes == 2
+    with pytest.raises(SettingsError, match="analysis_processes"):
+        load_settings({"analysis_processes": -1}, environ={})
+
+
+KILLED_RUN = """
+import os, signal, sys
+from flows.analysis_pool import AnalysisPool
+with AnalysisPool(2) as pool:
+    pids = {pool.submit(os.getpid).result(timeout=120) for _ in range(8)}
+    print(" ".join(map(str, pids)), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # the run dies hard, the pool never shuts down
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_die_with_a_killed_run() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN], capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    pids = [int(pid) for pid in done.stdout.split()]
+    assert pids
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in pids), f"orphaned workers: {pids}"
