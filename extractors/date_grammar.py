@@ -164,6 +164,13 @@ def _build_dmy(match: re.Match[str], run_date: dt.date) -> ParsedDate | None:
     return _checked(_ymd(year, match.group(2), match.group(1)), "day", run_date)
 
 
+def _build_slashed(match: re.Match[str], run_date: dt.date) -> ParsedDate | None:
+    """17/02/2022 is day first (German, British, Romance); 02/17/2022 can only be US."""
+    first, second = int(match.group(1)), int(match.group(2))
+    day, month = (second, first) if second > 12 >= first else (first, second)
+    return _checked(_ymd(match.group(3), str(month), str(day)), "day", run_date)
+
+
 def _build_day_month_name(match: re.Match[str], run_date: dt.date) -> ParsedDate | None:
     month = _MONTHS[match.group(2).lower()]
     return _checked(_ymd(match.group(3), str(month), match.group(1)), "day", run_date)
@@ -266,8 +273,14 @@ def written_date_pattern(day: dt.date) -> re.Pattern[str]:
     return re.compile("|".join(forms), re.IGNORECASE)
 
 
-# The full-date forms of _TEXT_DATE_PATTERNS (ISO, 3.11.2015, 3. November 2015, Nov 3, 2015).
-_FULL_DATE_PATTERNS = _TEXT_DATE_PATTERNS[:4]
+# The full-date forms of _TEXT_DATE_PATTERNS (ISO, 3.11.2015, 3. November 2015, Nov 3, 2015),
+# and 17/02/2022 — only here, where a byline is read: in metadata and running text the US
+# order (11/01/2023 for 1 November) is as common as the day-first one.
+_SLASHED_DATE = (
+    re.compile(r"(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?![\d/])"),
+    _build_slashed,
+)
+_FULL_DATE_PATTERNS = (*_TEXT_DATE_PATTERNS[:4], _SLASHED_DATE)
 
 
 def find_full_date(text: str, *, run_date: dt.date) -> tuple[int, int, ParsedDate] | None:

@@ -7,7 +7,7 @@ Published: a vote among heuristics, each naming the day it reads as the publicat
     content        <time>, a "Veröffentlicht am"-style cue or a class="date" element inside
                    the page's own content (chrome, teaser and event lists excluded)
     byline         a date on its own short line just below the page's <h1>
-    url            /2015/11/03/ in the URL path
+    url            /2015/11/03/, /20151103/, /03-11-2015, /03112015- in the URL path
     htmldate       htmldate on the whole page (extensive search, original date) — asked only
                    when the others elect nothing
 
@@ -19,7 +19,10 @@ invisible metadata (Yoast/TYPO3 `WebPage` JSON-LD, `DC.date`, `article:published
 not claimed as a publication date; a date only htmldate finds counts when it is written as a
 label (not after "Stand:", "Termin", "bis" …, not only inside sentences) in the upper half of
 the page or inside the content region. Last resorts: an Article-type JSON-LD entity with an
-update after its publication, and a month in the URL path (/2015/11/).
+update after its publication, an Article-type entity's datePublished that htmldate also
+arrives at (htmldate reads the same JSON-LD, so this is a consistency check, not independent
+evidence: +9 correct, +4 dates on undated pages on the gold sets), and a month in the URL
+path (/2015/11/).
 
 Why: on the shared gold sets (benchmarks/eval_extraction.py) annotators judged 123 pages
 undated that htmldate dates 121 of; most of those dates are CMS metadata or chrome. Trusting
@@ -171,10 +174,12 @@ def find_dates_in_tree(
     if published is None:
         # htmldate only where our own heuristics find nothing a reader can see: it is the
         # costliest heuristic, and asking it on every page gained nothing on the gold sets.
-        votes.append(_Vote(_from_htmldate_on_page(root, url, run_date), "htmldate_page", False))
+        htmldate_claim = _from_htmldate_on_page(root, url, run_date)
+        votes.append(_Vote(htmldate_claim, "htmldate_page", False))
         published = (
             _elect_published(votes, seen)
             or _declared_article_date(json_published, json_modified, json_article)
+            or _confirmed_article_date(json_published, json_article, htmldate_claim)
             or _month_fallback(votes)
         )
     modified = json_modified or meta_modified or content_modified or header_claim
@@ -186,6 +191,10 @@ def reconcile(
 ) -> tuple[DateClaim | None, DateClaim | None]:
     """A page cannot change before it appears: on conflict keep the more trusted claim."""
     if published and modified and published.value > modified.value:
+        if (published.value - modified.value).days <= 1:
+            # A day apart: one stamp in UTC, the other local ("2019-01-01" on the page,
+            # "2018-12-31T23:30Z" in the metadata); the page shows the published day.
+            return published, None
         if modified.confidence > published.confidence:
             return None, modified
         return published, None
@@ -217,6 +226,56 @@ def find_text_dates(
             published = claim
         if published and modified:
             break
+    if published is None or modified is None:
+        late_published, late_modified = _dates_before_cue(text, run_date, confidence)
+        published = published or late_published
+        modified = modified or late_modified
+    return published, modified
+
+
+# The cue after the date, as German and English sentences put it: "Dieser Artikel wurde am
+# 14. Dezember 2015 um 14:48 von Heiner geschrieben", "Diese Seite wurde zuletzt am 29. Januar
+# 2020 um 13:22 Uhr geändert", "This page was last edited on 10 November 2019".
+_DATE_THEN_CUE = re.compile(
+    r"\b(?:wurde|was|has\s+been)\s+(?P<last>zuletzt\s+|last\s+)?"
+    r"(?:(?P<verb>edited|modified|updated|published|posted)\s+)?(?:am|on)\s+",
+    re.IGNORECASE,
+)
+_PARTICIPLE = re.compile(
+    r"\b(?:(?P<modified>geändert|aktualisiert|bearbeitet|überarbeitet)"
+    r"|(?P<published>veröffentlicht|geschrieben|erstellt|publiziert|verfasst|eingestellt))\b",
+    re.IGNORECASE,
+)
+_PARTICIPLE_WINDOW = 80
+
+
+def _dates_before_cue(
+    text: str, run_date: dt.date, confidence: float
+) -> tuple[DateClaim | None, DateClaim | None]:
+    published: DateClaim | None = None
+    modified: DateClaim | None = None
+    for match in _DATE_THEN_CUE.finditer(text):
+        found = find_full_date(text[match.end() : match.end() + 40], run_date=run_date)
+        if found is None or found[0] != 0:
+            continue
+        _, end, parsed = found
+        rest = text[match.end() + end : match.end() + end + _PARTICIPLE_WINDOW]
+        rest = re.split(r"[.!?\n]", rest, maxsplit=1)[0]
+        verb = (match.group("verb") or "").lower()
+        participle = _PARTICIPLE.search(rest)
+        if match.group("last") or verb in {"edited", "modified", "updated"}:
+            kind = MODIFIED
+        elif verb:
+            kind = PUBLISHED
+        elif participle:
+            kind = MODIFIED if participle.group("modified") else PUBLISHED
+        else:
+            continue  # "wurde am 03.11.2015 eröffnet": an event
+        claim = make_claim(parsed, SOURCE_VISIBLE_TEXT, confidence)
+        if kind == MODIFIED:
+            modified = modified or claim
+        else:
+            published = published or claim
     return published, modified
 
 
@@ -377,6 +436,19 @@ def _declared_article_date(
         return None
     confidence = CONFIDENCE["json_ld"] - _UNSEEN_PENALTY
     return DateClaim(published.value, published.source, round(confidence, 2))
+
+
+def _confirmed_article_date(
+    published: DateClaim | None, article: bool, htmldate_claim: DateClaim | None
+) -> DateClaim | None:
+    """Last resort: the datePublished of an Article-type JSON-LD entity (a news item, a blog
+    post — not the WebPage stamp every CMS page carries) that htmldate's independent search
+    of the whole page also arrives at."""
+    if not (article and published and htmldate_claim) or published.value != htmldate_claim.value:
+        return None
+    return DateClaim(
+        published.value, published.source, round(CONFIDENCE["json_ld"] - _UNSEEN_PENALTY, 2)
+    )
 
 
 def _month_fallback(votes: list[_Vote]) -> DateClaim | None:
@@ -753,6 +825,7 @@ _MAX_BYLINE_CHARS = 120
 # Without lines (heading above the content region): this much page text after the heading.
 _PAGE_BYLINE_WINDOW = 300
 _MIN_HEADING_CHARS = 5
+_HEADING_TAIL_CHARS = 4
 # After the date: times and time words, then the first word; a lower-case one is prose.
 _TIME_WORDS = re.compile(
     r"\d{1,2}[:.]\d{2}(?::\d{2})?|\b(?:uhr|um|am|pm|h|mez|mesz|cet|cest|gmt|utc)\b", re.I
@@ -765,12 +838,18 @@ _BYLINE_WORDS = frozenset({"von", "by", "in", "par", "por", "de", "di", "door", 
 def _from_byline(
     root: lxml.html.HtmlElement, seen: _SeenText, run_date: dt.date
 ) -> DateClaim | None:
-    heading = next((h for h in root.iter("h1") if not has_noise_ancestor(h)), None)
-    if heading is None:
-        return None
-    heading_text = " ".join(heading.text_content().split())
-    if len(heading_text) < _MIN_HEADING_CHARS:
-        return None
+    """The date below the page's heading: the <h1> the <title> repeats, else the first one;
+    without an <h1> the page's part of the <title>."""
+    headings = _page_headings(root) or [_title_heading(root)]
+    for heading_text in dict.fromkeys(headings):
+        if heading_text:
+            claim = _date_below_heading(heading_text, seen, run_date)
+            if claim:
+                return claim
+    return None
+
+
+def _date_below_heading(heading_text: str, seen: _SeenText, run_date: dt.date) -> DateClaim | None:
     lines = seen.region.split("\n")
     start = next((i for i, line in enumerate(lines) if heading_text in line), None)
     if start is not None:
@@ -781,27 +860,60 @@ def _from_byline(
         position = seen.page.find(heading_text)
         if position < 0:
             return None
-        position += len(heading_text)
+        # From the heading's last characters: "Wochenbericht 14. – 20. Januar 2022" is a range.
+        position += len(heading_text) - _HEADING_TAIL_CHARS
         candidates = [seen.page[position : position + _PAGE_BYLINE_WINDOW]]
+    prose = False
     for line in candidates:
         if len(line) > _PAGE_BYLINE_WINDOW or (start is not None and len(line) > _MAX_BYLINE_CHARS):
-            return None  # the prose has begun
+            prose = True  # the prose has begun: only a dateline may follow (after a lead)
         found = find_full_date(line, run_date=run_date)
         if found is None:
             continue
         begin, end, parsed = found
+        if prose and not _is_dateline(line, begin, end):
+            return None
         if _OTHER_MEANING_VETO.search(line[:begin]) or _COPYRIGHT.search(line):
             return None
-        if _has_modified_cue(line):
+        if _has_modified_cue(line[:begin]):
             return None  # "Aktualisiert: …" below the heading is the modification date
-        if _continues_sentence(line, end):
+        if not _is_dateline(line, begin, end) and _continues_sentence(line, end):
             return None  # "… am 03.11.2015 vor dem Rathaus": a date in a sentence
         return make_claim(parsed, SOURCE_VISIBLE_TEXT, CONFIDENCE["visible_byline"])
     return None
 
 
-def _page_heading(root: lxml.html.HtmlElement) -> str | None:
-    """The page's own <h1>: outside chrome, and the one the <title> repeats if several."""
+# A news dateline opens the body text: "29.11.2022 – Mehrfach hatte …", "(21. November 2022)
+# Energieverbraucher erhalten …", "Karlsruhe, 12.11.2021 - Die …".
+_DATELINE_BEFORE = re.compile(r"^\(?(?:[A-ZÄÖÜ][\w.\- ]{1,30},\s*\(?)?$")
+_DATELINE_AFTER = re.compile(r"^\)?\s*(?:[-–—|]\s|\)\s+[A-ZÄÖÜ])")
+
+
+def _is_dateline(line: str, begin: int, end: int) -> bool:
+    after = _TIME_WORDS.sub(" ", line[end : end + 30]).lstrip(" ,")
+    return bool(_DATELINE_BEFORE.match(line[:begin]) and _DATELINE_AFTER.match(after))
+
+
+# A <title> split into the page's own part and the site's ("Meldung - Stadt Ulm").
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—:»-]\s+")
+_MIN_TITLE_HEADING_CHARS = 15
+_MIN_TITLE_HEADING_WORDS = 3
+
+
+def _title_heading(root: lxml.html.HtmlElement) -> str | None:
+    """Without an <h1>: the longest part of the <title>, when it names the page, not just
+    the site."""
+    title = " ".join((root.findtext(".//title") or "").split())
+    parts = [part for part in _TITLE_SEPARATOR.split(title) if part]
+    best = max(parts, key=len, default="")
+    if len(best) < _MIN_TITLE_HEADING_CHARS or len(best.split()) < _MIN_TITLE_HEADING_WORDS:
+        return None  # a site name ("energieverbraucher.de"), not the page's title
+    return best
+
+
+def _page_headings(root: lxml.html.HtmlElement) -> list[str]:
+    """The page's own <h1> outside chrome — the one the <title> repeats first — and the
+    first <h1> of the page."""
     title = " ".join((root.findtext(".//title") or "").split()).lower()
     headings = [
         text
@@ -811,8 +923,8 @@ def _page_heading(root: lxml.html.HtmlElement) -> str | None:
         if len(text) >= _MIN_HEADING_CHARS
     ]
     if not headings:
-        return None
-    return next((text for text in headings if text.lower() in title), headings[0])
+        return []
+    return [next((text for text in headings if text.lower() in title), headings[0]), headings[0]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -849,6 +961,14 @@ def _from_htmldate_on_page(
 # URL path and HTTP Last-Modified
 
 _URL_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})([/_-])(\d{1,2})\2(\d{1,2})(?!\d)")
+# /20200428/, /news/20220124-foerderung: year, month and day run together (a path segment or
+# slug part of its own, not inside a longer ID).
+_URL_COMPACT_DAY = re.compile(r"(?<![\dA-Za-z])((?:19|20)\d{2})(\d{2})(\d{2})(?![\dA-Za-z])")
+# German order, as municipal and association CMSs write it: /meldungen/29-10-2021,
+# /detail/~02-01-2022-land-zahlte, /aktuelles/08112021-online-fachtag.
+_URL_GERMAN_DAY = re.compile(
+    r"(?<![\dA-Za-z])(\d{1,2})([-_.]?)(\d{1,2})\2((?:19|20)\d{2})(?![\dA-Za-z])"
+)
 _URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/")
 
 
@@ -857,12 +977,19 @@ def claim_from_url(url: str, run_date: dt.date) -> DateClaim | None:
         path = urlsplit(url).path
     except ValueError:
         return None
-    for match in _URL_DAY.finditer(path):
-        parsed = plausible_date(
-            match.group(1), match.group(3), match.group(4), precision="day", run_date=run_date
-        )
-        if parsed:
-            return make_claim(parsed, SOURCE_URL, CONFIDENCE["url"])
+    day_forms = (
+        (_URL_DAY, lambda m: (m.group(1), m.group(3), m.group(4))),
+        (_URL_COMPACT_DAY, lambda m: (m.group(1), m.group(2), m.group(3))),
+        (_URL_GERMAN_DAY, lambda m: (m.group(4), m.group(3), m.group(1))),
+    )
+    for pattern, year_month_day in day_forms:
+        for match in pattern.finditer(path):
+            if pattern is _URL_GERMAN_DAY and not match.group(2) and len(match.group(0)) != 8:
+                continue  # run together, only as DDMMYYYY: 1122021 is no day
+            year, month, day = year_month_day(match)
+            parsed = plausible_date(year, month, day, precision="day", run_date=run_date)
+            if parsed:
+                return make_claim(parsed, SOURCE_URL, CONFIDENCE["url"])
     for match in _URL_MONTH.finditer(path):
         parsed = plausible_date(
             match.group(1), match.group(2), "1", precision="month", run_date=run_date
@@ -912,6 +1039,12 @@ _CUE_GAP = re.compile(
 _OTHER_MEANING = (
     r"veranstalt|termin|sitzung|frist|beginn|ende\b|öffnung|gültig|\bbis\b|\bab\b|anmeld"
     r"|geburt|ablauf|abgabe|stichtag|event|deadline|until|\bfrom\b|copyright|©"
+    # a source cited ("abgerufen am"), a comment or review ("sagt:", "Bewertung vom"), a
+    # software version, the end of a range ("9.–23. Februar 2017")
+    r"|abgerufen|zugegriffen|accessed|retrieved|\bsagt\b|\bsays\b|\bschrieb\b|\bwrote\b"
+    r"|bewertung|\breview|\bversion\b|effective|\d\.?\s*[-–]\s*$"
+    # a forum member's registration, a product's release
+    r"|registriert|registered|mitglied\s+seit|member\s+since|joined|release"
 )
 _OTHER_MEANING_VETO = re.compile(_OTHER_MEANING, re.IGNORECASE)
 _GAP_VETO = re.compile(

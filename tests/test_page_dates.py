@@ -549,7 +549,7 @@ def test_htmldate_is_asked_only_when_our_heuristics_find_nothing(
 
 def test_agreeing_metadata_counts_where_the_script_defeats_reading_dates() -> None:
     head = """<script type="application/ld+json">
-      {"@type": "NewsArticle", "datePublished": "2020-10-07T12:19:00+02:00"}</script>
+      {"@type": "WebPage", "datePublished": "2020-10-07T12:19:00+02:00"}</script>
       <meta property="article:published_time" content="2020-10-07T12:19:00+02:00">"""
     arabic = (
         "<p>" + "القاهرة: الأربعاء، 07 أكتوبر 2020 أعلنت الحكومة عن خطة جديدة للتعليم " * 5 + "</p>"
@@ -613,12 +613,167 @@ def test_article_json_ld_with_an_update_is_a_last_resort_publication_date() -> N
 @pytest.mark.parametrize(
     "entity",
     [
-        '{"@type": "NewsArticle", "datePublished": "2015-11-18"}',  # no update recorded
-        '{"@type": "Article", "datePublished": "2015-11-18", "dateModified": "2015-11-18"}',
         '{"@type": "WebPage", "datePublished": "2015-11-18", "dateModified": "2025-06-02"}',
+        '{"@type": "WebPage", "datePublished": "2015-11-18"}',
     ],
 )
 def test_template_stamped_json_ld_dates_are_no_publication_date(entity: str) -> None:
     head = f'<script type="application/ld+json">{entity}</script>'
     published, _ = page_dates(f"<main><h1>Gesundheitskarte</h1>{LOREM}</main>", head=head)
     assert published is None
+
+
+@pytest.mark.parametrize(
+    "entity",
+    [
+        '{"@type": "NewsArticle", "datePublished": "2015-11-18"}',  # no update recorded
+        '{"@type": "Article", "datePublished": "2015-11-18", "dateModified": "2015-11-18"}',
+    ],
+)
+def test_article_json_ld_date_that_htmldate_confirms_is_an_unseen_publication_date(
+    entity: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    head = f'<script type="application/ld+json">{entity}</script>'
+    body = f"<main><h1>Neue Bürgersprechstunde</h1>{LOREM}</main>"
+    monkeypatch.setattr("extractors.page_dates.htmldate.find_date", lambda *a, **k: "2015-11-18")
+    published, _ = page_dates(body, head=head)
+    assert published == DateClaim(dt.date(2015, 11, 18), SOURCE_JSON_LD, 0.6)  # not shown
+    # htmldate arriving elsewhere: the Article's date alone is not claimed.
+    monkeypatch.setattr("extractors.page_dates.htmldate.find_date", lambda *a, **k: "2016-02-01")
+    assert page_dates(body, head=head)[0] is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Municipal-style pages: date forms in URLs, bylines and datelines; dates meaning something else
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.beispielstadt.de/rathaus/meldungen/29-10-2021", dt.date(2021, 10, 29)),
+        ("https://www.land.de/presse/detail/~02-01-2022-land-zahlt", dt.date(2022, 1, 2)),
+        ("https://www.beispielstadt.de/aktuelles/08112021-fachtag", dt.date(2021, 11, 8)),
+        ("https://www.beispielstadt.de/presse/20200428/neue-kita", dt.date(2020, 4, 28)),
+        ("https://www.beispielstadt.de/2015/11/03/neue-kita", dt.date(2015, 11, 3)),
+    ],
+)
+def test_url_day_in_german_and_compact_forms(url: str, expected: dt.date) -> None:
+    published, _ = page_dates(f"<main><h1>Neue Kita eröffnet</h1>{LOREM}</main>", url=url)
+    assert published is not None and published.source == SOURCE_URL
+    assert published.value == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.beispielstadt.de/formulare/antrag-1122021.pdf",  # a number, not a day
+        "https://www.beispielstadt.de/shop/artikel-20201345",  # no 45th day
+        "https://www.beispielstadt.de/id12082020x",  # inside a longer token
+    ],
+)
+def test_url_numbers_that_are_no_day(url: str) -> None:
+    assert page_dates(f"<main><h1>Anträge</h1>{LOREM}</main>", url=url)[0] is None
+
+
+def test_published_a_day_after_a_utc_modification_stamp_keeps_the_shown_day() -> None:
+    head = '<meta property="article:modified_time" content="2018-12-31T23:30:00+00:00">'
+    body = f"<main><h1>Neujahrsempfang im Rathaus</h1><p>01.01.2019</p>{LOREM}</main>"
+    url = "https://www.beispielstadt.de/2019/01/01/neujahrsempfang/"
+    published, modified = page_dates(body, url=url, head=head)
+    assert day(published) == dt.date(2019, 1, 1)
+    assert modified is None  # the same moment in another time zone, not a change
+
+
+def test_byline_below_the_heading_the_title_repeats_not_an_empty_first_h1() -> None:
+    body = (
+        "<div><h1><a href='/'><img src='logo.png' alt=''></a></h1></div>"
+        "<main><h1>Neue Öffnungszeiten im Bürgerbüro</h1>"
+        "<p>Pressemitteilung</p><p>05.02.2020 - Redaktion: Presseamt</p>" + LOREM + "</main>"
+    )
+    html = (
+        "<html><head><title>Neue Öffnungszeiten im Bürgerbüro - Stadt Beispiel</title></head>"
+        f"<body>{body}</body></html>"
+    )
+    published, _ = find_dates(html, url=URL, last_modified=None, run_date=RUN_DATE)
+    assert day(published) == dt.date(2020, 2, 5)
+
+
+def test_byline_without_h1_below_the_title_text() -> None:
+    html = (
+        "<html><head><title>Winterdienst: Räumpflicht für Anlieger | Stadt Beispiel</title>"
+        "</head><body><div class='inhalt'><p>Winterdienst: Räumpflicht für Anlieger</p>"
+        f"<p>27.01.2022</p>{LOREM}</div></body></html>"
+    )
+    published, _ = find_dates(html, url=URL, last_modified=None, run_date=RUN_DATE)
+    assert day(published) == dt.date(2022, 1, 27)
+
+
+def test_byline_date_before_an_update_note_on_the_same_line() -> None:
+    body = (
+        "<main><h1>Kältewarnung für das Stadtgebiet</h1>"
+        "<p>Erstellt: 2023-11-07 15:03 / Aktualisiert: 2023-11-09 08:00</p>" + LOREM + "</main>"
+    )
+    published, modified = page_dates(body)
+    assert day(published) == dt.date(2023, 11, 7)
+    assert day(modified) == dt.date(2023, 11, 9)
+
+
+def test_dateline_after_the_lead_paragraph() -> None:
+    lead = (
+        "<p>Die Stadt drosselt die Straßenbeleuchtung in den Nachtstunden. Das spart Energie "
+        "und Geld, sagt die Verwaltung, und die Sicherheit bleibt gewahrt.</p>"
+    )
+    body = (
+        f"<main><h1>Weniger Licht in der Nacht</h1>{lead}"
+        "<p>29.11.2022 – Mehrfach hatte der Gemeinderat über die Beleuchtung beraten.</p>"
+        "</main>"
+    )
+    assert day(page_dates(body)[0]) == dt.date(2022, 11, 29)
+
+
+def test_slashed_day_first_date_in_a_byline() -> None:
+    body = (
+        f"<main><h1>Ferienprogramm 2022 startet</h1><p>Familie</p><p>17/02/2022</p>{LOREM}</main>"
+    )
+    assert day(page_dates(body)[0]) == dt.date(2022, 2, 17)
+    assert find_full_date("am 17/02/2022", run_date=RUN_DATE) is not None
+    assert parse_date_text("11/01/2023", run_date=RUN_DATE) is None  # US or not: unsaid
+
+
+@pytest.mark.parametrize(
+    ("sentence", "published", "modified"),
+    [
+        (
+            "Dieser Artikel wurde am 14. Dezember 2015 um 14:48 von Heiner geschrieben.",
+            dt.date(2015, 12, 14),
+            None,
+        ),
+        (
+            "Diese Seite wurde zuletzt am 29. Januar 2020 um 13:22 Uhr geändert.",
+            None,
+            dt.date(2020, 1, 29),
+        ),
+        ("Die Kita wurde am 03.11.2015 eröffnet.", None, None),  # an event
+    ],
+)
+def test_cue_after_the_date(
+    sentence: str, published: dt.date | None, modified: dt.date | None
+) -> None:
+    found_published, found_modified = find_text_dates(sentence, run_date=RUN_DATE)
+    assert day(found_published) == published
+    assert day(found_modified) == modified
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Registriert: 18.09.2008, 05:56",  # a forum member
+        "Release: 14.11.2019",  # a product
+        "Abgerufen am 09.11.2022",  # a cited source
+        "Bewertung von Kirschi vom 23.05.2018",  # a review
+        "Ausstellung 9.-23. Februar 2017",  # the end of a range
+    ],
+)
+def test_dates_below_the_heading_that_mean_something_else(line: str) -> None:
+    body = f"<main><h1>Stadtbibliothek am Markt</h1><p>{line}</p>{LOREM}</main>"
+    assert page_dates(body)[0] is None
