@@ -478,7 +478,7 @@ def write_catalog(links: Sequence[SimLink], path: Path) -> None:
             )
 
 
-def run_linkpflege(bench: Bench, links: Sequence[SimLink]) -> Outcome:
+def run_linkpflege(bench: Bench, links: Sequence[SimLink], analysis_processes: int) -> Outcome:
     args = bench.args
     run_dir = bench.work / "linkpflege-run"
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -503,6 +503,8 @@ def run_linkpflege(bench: Bench, links: Sequence[SimLink]) -> Outcome:
         "0",
         "--timeout",
         str(args.timeout),
+        "--analysis-processes",
+        str(analysis_processes),
         "--no-progress",
     ]
     # One shard: the flow splits --concurrency among shards but lets a shard go up to
@@ -671,15 +673,18 @@ def plan(bench: Bench, links: list[SimLink]) -> tuple[list[Job], list[Job]]:
         )
     )
     if not args.skip_run:
-        slow.append(
-            Job(
-                "`linkpflege run` (whole process)",
-                f"concurrency {conc}, per host {conc}, interval 0, one shard; Prefect "
-                "ephemeral start-up, extraction, Parquet, report",
-                len(links),
-                lambda: run_linkpflege(bench, links),
+        cores = len(os.sched_getaffinity(0))
+        for processes in (0, cores):
+            where = f"{processes} analysis processes" if processes else "analysis in-process"
+            slow.append(
+                Job(
+                    "`linkpflege run` (whole process)",
+                    f"concurrency {conc}, per host {conc}, interval 0, one shard, {where}; "
+                    "Prefect ephemeral start-up, extraction, Parquet, report",
+                    len(links),
+                    lambda processes=processes: run_linkpflege(bench, links, processes),
+                )
             )
-        )
     return fast, slow
 
 
