@@ -21,6 +21,7 @@ from trafilatura.settings import Extractor
 from extractors.html_tree import content_region, parse_html, readable_text
 from extractors.page_dates import find_dates_in_tree
 from extractors.records import PageFacts
+from extractors.text_fingerprint import simhash_text
 from extractors.text_summary import (
     MAX_SUMMARY_CHARS,
     cut_text,
@@ -85,6 +86,7 @@ def extract_html_facts(
         published=published,
         modified=modified,
         content_hash=hash_text(main_text),
+        text_fingerprint=simhash_text(main_text),
     )
 
 

@@ -3,6 +3,12 @@
 History lives here, not in the flow: first_seen, last_ok, last_changed, failing_since and
 consecutive_failures are derived from the previous row and tonight's health only, so the
 rules are testable with plain records and a run date.
+
+`last_changed` means "the main text changed substantially" (extractors.text_fingerprint):
+tonight's fingerprint is compared with the baseline, the fingerprint as of the last such
+change (or the first night seen), not with last night's, so small edits night after night
+add up until they count. A previous row without a fingerprint (a dataset from before the
+fingerprint) falls back to "content_hash differs" for that one night.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from extractors.records import (
     LinkRow,
     PageFacts,
 )
+from extractors.text_fingerprint import substantially_changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,18 +118,24 @@ def build_link_row(
     max_age = entry.max_age_days or policy.stale_after_days
     stale = (age_days > max_age) if age_days is not None else None
 
-    # A night without content keeps the last known hash, so a change across an outage shows.
-    content_hash = page.content_hash or (previous.content_hash if previous else None)
+    # A night without content keeps the last known text, so a change across an outage shows.
+    if page.content_hash or previous is None:
+        content_hash, fingerprint = page.content_hash, page.text_fingerprint
+    else:
+        content_hash, fingerprint = previous.content_hash, previous.text_fingerprint
+    baseline = (previous.baseline_fingerprint or previous.text_fingerprint) if previous else None
     last_changed = previous.last_changed if previous else None
     if (
         previous is not None
         and previous.run_date != run_date
         and good
-        and content_hash
+        and not unchanged
+        and page.content_hash
         and previous.content_hash
-        and content_hash != previous.content_hash
+        and _text_changed(page, previous, baseline)
     ):
-        last_changed = run_date
+        last_changed, baseline = run_date, fingerprint
+    baseline = baseline or fingerprint
 
     return LinkRow(
         entry_id=entry.entry_id,
@@ -157,7 +170,16 @@ def build_link_row(
         bytes_read=observation.bytes_read,
         etag=page.etag,
         http_last_modified=page.http_last_modified,
+        text_fingerprint=fingerprint,
+        baseline_fingerprint=baseline,
     )
+
+
+def _text_changed(page: _Page, previous: LinkRow, baseline: str | None) -> bool:
+    """A substantial change against the baseline; without fingerprints, any change of the hash."""
+    if baseline and page.text_fingerprint:
+        return substantially_changed(baseline, page.text_fingerprint)
+    return page.content_hash != previous.content_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +194,7 @@ class _Page:
     modified: dt.date | None = None
     date_source: str | None = None
     content_hash: str | None = None
+    text_fingerprint: str | None = None
     etag: str | None = None
     http_last_modified: str | None = None
 
@@ -195,6 +218,7 @@ def _page(facts: PageFacts, fetch: FetchResult, good: bool) -> _Page:
         modified=facts.modified.value if facts.modified else None,
         date_source=claim.source if claim else None,
         content_hash=facts.content_hash,
+        text_fingerprint=facts.text_fingerprint,
         etag=fetch.header("etag") if direct else None,
         http_last_modified=fetch.header("last-modified") if direct else None,
     )
@@ -210,6 +234,7 @@ def _carried_page(previous: LinkRow) -> _Page:
         modified=previous.modified,
         date_source=previous.date_source,
         content_hash=previous.content_hash,
+        text_fingerprint=previous.text_fingerprint,
         etag=previous.etag,
         http_last_modified=previous.http_last_modified,
     )

@@ -28,6 +28,7 @@ from extractors.page_dates import (
     reconcile,
 )
 from extractors.records import DateClaim, PageFacts
+from extractors.text_fingerprint import simhash_text
 from extractors.text_summary import guess_language, hash_text, summarise_text
 
 # pypdf reports every repaired xref table and odd object at WARNING; for a nightly batch of
@@ -97,6 +98,7 @@ def extract_pdf_facts(body: bytes, *, run_date: dt.date, last_modified: str | No
         published=published,
         modified=modified,
         content_hash=hash_text(full_text),
+        text_fingerprint=simhash_text(full_text),
     )
 
 

@@ -188,6 +188,8 @@ class PageFacts:
     published: DateClaim | None = None
     modified: DateClaim | None = None
     content_hash: str | None = None
+    # SimHash of the same text (extractors.text_fingerprint): tells a real change from a new date.
+    text_fingerprint: str | None = None
 
     @property
     def content_date(self) -> DateClaim | None:
@@ -231,6 +233,9 @@ class LinkRow:
     removed_since: dt.date | None = None  # set when the link left the catalogue
     etag: str | None = None  # validators for tomorrow's conditional request
     http_last_modified: str | None = None
+    text_fingerprint: str | None = None  # SimHash of the main text last seen
+    # The fingerprint as of last_changed (or first seen): slow drift adds up against it.
+    baseline_fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

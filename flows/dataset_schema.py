@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Versions the reader still accepts: a column added since a file's version reads as null.
+# 2: text_fingerprint and baseline_fingerprint; last_changed means "changed substantially".
+READABLE_VERSIONS = ("1", "2")
+ADDED_IN_VERSION = {"text_fingerprint": "2", "baseline_fingerprint": "2"}
 
 HOP_TYPE = pa.struct(
     [
@@ -53,6 +57,10 @@ _LINK_FIELDS = [
     pa.field("removed_since", pa.date32()),
     pa.field("etag", pa.string()),
     pa.field("http_last_modified", pa.string()),
+    # Hex SimHash strings (extractors.text_fingerprint), 64 characters; last, so a reader that
+    # matches columns by position sees the version-1 columns where they were.
+    pa.field("text_fingerprint", pa.string()),
+    pa.field("baseline_fingerprint", pa.string()),
 ]
 
 

@@ -21,7 +21,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from extractors.records import EntryVerdict, Health, Hop, LinkRow, Verdict
-from flows.dataset_schema import ENTRIES_SCHEMA, HISTORY_SCHEMA, LINKS_SCHEMA, SCHEMA_VERSION
+from flows.dataset_schema import (
+    ADDED_IN_VERSION,
+    ENTRIES_SCHEMA,
+    HISTORY_SCHEMA,
+    LINKS_SCHEMA,
+    READABLE_VERSIONS,
+    SCHEMA_VERSION,
+)
 from flows.dataset_validation import validate_tables
 
 LINKS_FILE = "links.parquet"
@@ -145,6 +152,7 @@ def publish(
         tables += [(latest_links, targets.links), (latest_entries, targets.entries)]
     staged: list[tuple[Path, Path]] = []
     try:
+        upgrade_history(curated_dir)
         try:
             for table, target in tables:
                 staged.append((_temporary_beside(target), target))
@@ -158,6 +166,37 @@ def publish(
     except OSError as exc:
         raise DatasetError(f"{exc.filename or curated_dir}: cannot write dataset: {exc}") from exc
     return targets
+
+
+def upgrade_history(curated_dir: Path) -> list[Path]:
+    """Rewrite link history partitions of an older schema version with the added columns as null.
+
+    Readers that load the whole history in one call (pandas, DuckDB, polars as the README
+    shows) take the columns of the first file: beside a version-1 night, DuckDB and pandas
+    drop the new columns and polars refuses the newer files. Each file is replaced
+    atomically; a run that dies half-way leaves the rest for the next publish. Unreadable
+    files are left as they are (reading them names the file).
+    """
+    upgraded = []
+    for path in sorted((curated_dir / HISTORY_DIR).glob(f"run_date=*/{HISTORY_FILE}")):
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+            if metadata.get(b"schema_version", b"").decode() == SCHEMA_VERSION:
+                continue
+            table = _read_table(path, HISTORY_SCHEMA)
+        except (OSError, pa.ArrowException, DatasetError):
+            continue
+        if table is None:
+            continue
+        temp = _temporary_beside(path)
+        try:
+            _write_parquet(table.cast(HISTORY_SCHEMA), temp)
+            os.replace(temp, path)
+            _fsync_dir(path.parent)
+        finally:
+            temp.unlink(missing_ok=True)
+        upgraded.append(path)
+    return upgraded
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -216,13 +255,18 @@ def _read_table(path: Path, schema: pa.Schema) -> pa.Table | None:
     except (OSError, pa.ArrowException) as exc:
         raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
     version = (table.schema.metadata or {}).get(b"schema_version", b"").decode()
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise DatasetError(
             f"{path}: schema_version {version or 'missing'!r}, expected {SCHEMA_VERSION!r}"
         )
     missing = set(schema.names) - set(table.schema.names)
-    if missing:
-        raise DatasetError(f"{path}: columns missing: {', '.join(sorted(missing))}")
+    # Columns added after the file was written read as null (versions compare as integers).
+    added = {name for name in missing if int(ADDED_IN_VERSION.get(name, "0")) > int(version)}
+    if missing - added:
+        raise DatasetError(f"{path}: columns missing: {', '.join(sorted(missing - added))}")
+    for name in sorted(added):
+        field = schema.field(name)
+        table = table.append_column(field, pa.nulls(table.num_rows, field.type))
     return table.select(schema.names)
 
 
@@ -302,8 +346,8 @@ def rebuild_latest(curated_dir: Path) -> dt.date:
     """Rewrite links.parquet and entries.parquet from the newest history night.
 
     The way back after a damaged or foreign latest file: history partitions are written
-    first and never rewritten by later nights. Rows of removed catalogue entries are not in
-    history and are therefore not restored.
+    first and never rewritten by later nights (except once by `upgrade_history`). Rows of
+    removed catalogue entries are not in history and are therefore not restored.
     """
     nights = history_nights(curated_dir)
     if not nights:

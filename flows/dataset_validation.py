@@ -24,6 +24,8 @@ LINK_DATE_COLUMNS = (
     "failing_since",
 )
 LINK_KEY = ("entry_id", "url", "link_label")
+FINGERPRINT_COLUMNS = ("text_fingerprint", "baseline_fingerprint")
+_FINGERPRINT_PATTERN = "^[0-9a-f]{64}$"  # extractors.text_fingerprint: 256 bits as hex
 
 
 def _outside(column: pa.ChunkedArray, allowed: set[str]) -> list[str]:
@@ -74,6 +76,10 @@ def validate_tables(links: pa.Table, entries: pa.Table, run_date: dt.date) -> li
     orphans = set(links["entry_id"].to_pylist()) - entry_ids
     if orphans:
         problems.append(f"links: entry_id without an entry: {sorted(orphans)[:5]}")
+    for name in FINGERPRINT_COLUMNS:
+        malformed = pc.sum(pc.invert(pc.match_substring_regex(links[name], _FINGERPRINT_PATTERN)))
+        if malformed.as_py():
+            problems.append(f"links.{name}: {malformed.as_py()} values not 64 hex digits")
     negative = pc.sum(pc.less(links["consecutive_failures"], 0)).as_py()
     if negative:
         problems.append(f"links.consecutive_failures: {negative} negative values")

@@ -39,6 +39,8 @@ def make_link_row(**changes: Any) -> LinkRow:
         "age_days": 320,
         "stale": False,
         "content_hash": None,
+        "text_fingerprint": None,
+        "baseline_fingerprint": None,
         "first_seen": dt.date(2025, 1, 1),
         "last_ok": RUN_DATE,
         "last_changed": None,

@@ -24,6 +24,8 @@ from flows.dataset_store import (
 )
 
 NIGHT = dt.date(2026, 11, 26)
+FINGERPRINT = "0123456789abcdef" * 4
+BASELINE = "fedcba9876543210" * 4
 
 
 def link_row(**changes) -> LinkRow:
@@ -58,6 +60,8 @@ def link_row(**changes) -> LinkRow:
         attempts=1,
         elapsed_ms=120,
         bytes_read=2048,
+        text_fingerprint=FINGERPRINT,
+        baseline_fingerprint=BASELINE,
     )
     values.update(changes)
     return LinkRow(**values)
@@ -102,6 +106,8 @@ def rows() -> list[LinkRow]:
         age_days=None,
         stale=None,
         content_hash=None,
+        text_fingerprint=None,
+        baseline_fingerprint=None,
         last_ok=None,
         elapsed_ms=None,
         bytes_read=0,
@@ -119,6 +125,8 @@ def test_publish_writes_explicit_schema_and_reads_back(tmp_path: Path):
     assert links.schema.field("title").type == pa.string()  # not large_string
     assert links.schema.field("published").type == pa.date32()
     assert links.schema.field("checked_at").type == pa.timestamp("us", tz="UTC")
+    assert links.schema.field("text_fingerprint").type == pa.string()
+    assert links.column("text_fingerprint").to_pylist() == [FINGERPRINT, None]
     assert pq.read_table(published.entries).schema.equals(ENTRIES_SCHEMA, check_metadata=False)
     history = pq.read_table(published.history)
     assert history.schema.equals(HISTORY_SCHEMA, check_metadata=False)
@@ -193,6 +201,7 @@ def test_foreign_parquet_is_a_clear_error_naming_the_file(tmp_path: Path):
         ([link_row()], [entry(), entry()], "entries: 1 duplicate entry_id"),
         ([link_row(entry_id="unbekannt")], [entry()], "entry_id without an entry"),
         ([link_row(run_date=NIGHT - dt.timedelta(days=1))], [entry()], "links.run_date"),
+        ([link_row(text_fingerprint="abc")], [entry()], "links.text_fingerprint: 1 values"),
     ],
 )
 def test_output_failing_validation_publishes_nothing(tmp_path: Path, links, entries, message):
@@ -316,3 +325,66 @@ def test_publish_interrupted_between_renames_is_rolled_forward(tmp_path: Path, m
     assert read_entries(tmp_path)[0].run_date == tomorrow
     assert not (tmp_path / JOURNAL_FILE).exists()
     assert not list(tmp_path.rglob(".*.tmp"))
+
+
+def _as_version_one(path: Path) -> None:
+    """Rewrite a links file as schema version 1 wrote it: without the fingerprint columns."""
+    table = pq.read_table(path).drop_columns(["text_fingerprint", "baseline_fingerprint"])
+    metadata = {**table.schema.metadata, b"schema_version": b"1"}
+    pq.write_table(table.replace_schema_metadata(metadata), path)
+
+
+def test_version_one_files_read_with_null_fingerprints(tmp_path: Path):
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    _as_version_one(tmp_path / "links.parquet")
+    _as_version_one(history_partition(tmp_path, NIGHT) / "links.parquet")
+    without = [
+        dataclasses.replace(r, text_fingerprint=None, baseline_fingerprint=None) for r in rows()
+    ]
+    assert read_links(tmp_path) == without
+    from flows.dataset_store import read_history_night
+
+    assert read_history_night(tmp_path, NIGHT) == without
+
+
+def test_version_one_file_missing_an_old_column_is_still_an_error(tmp_path: Path):
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    path = tmp_path / "links.parquet"
+    _as_version_one(path)
+    table = pq.read_table(path)
+    pq.write_table(table.drop_columns(["etag"]), path)
+    with pytest.raises(DatasetError, match=r"links\.parquet: columns missing: etag"):
+        read_links(tmp_path)
+
+
+def test_next_publish_upgrades_version_one_history_for_one_call_readers(tmp_path: Path):
+    import duckdb
+    import polars as pl
+
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    old_night = history_partition(tmp_path, NIGHT) / "links.parquet"
+    _as_version_one(old_night)
+    later = NIGHT + dt.timedelta(days=1)
+    publish(
+        tmp_path,
+        later,
+        [dataclasses.replace(r, run_date=later) for r in rows()],
+        [dataclasses.replace(entry(), run_date=later)],
+    )
+    upgraded = pq.read_table(old_night)
+    assert upgraded.schema.equals(HISTORY_SCHEMA, check_metadata=False)
+    assert upgraded.schema.metadata[b"schema_version"] == SCHEMA_VERSION.encode()
+    assert upgraded.column("text_fingerprint").null_count == 2
+    assert upgraded.column("title").to_pylist() == [r.title for r in rows()]
+
+    # As the README loads it: one call over all nights, the new column in every engine.
+    history = tmp_path / "history"
+    frame = pd.read_parquet(history)
+    assert frame["text_fingerprint"].notna().sum() == 1
+    counted = duckdb.sql(
+        f"select count(text_fingerprint) from read_parquet('{history}/*/*.parquet', "
+        "hive_partitioning=true)"
+    ).fetchall()
+    assert counted == [(1,)]
+    polars_frame = pl.read_parquet(f"{history}/**/*.parquet", hive_partitioning=True)
+    assert polars_frame["text_fingerprint"].count() == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 
 from extractors.link_rows import Observation, StalenessPolicy, build_link_row
 from extractors.records import (
@@ -15,6 +16,8 @@ from extractors.records import (
     LinkHealth,
     PageFacts,
 )
+from extractors.text_fingerprint import simhash_text, substantially_changed
+from extractors.text_summary import hash_text
 
 NIGHT1 = dt.date(2026, 11, 24)
 NIGHT2 = dt.date(2026, 11, 25)
@@ -126,7 +129,8 @@ def test_blocked_neither_confirms_nor_forgets_a_failure():
     assert unverifiable.confirmed_broken is False
 
 
-def test_changed_main_text_sets_last_changed():
+def test_changed_hash_sets_last_changed_when_there_is_no_fingerprint():
+    # Facts without a fingerprint (and rows of a dataset from before it): any change counts.
     first = row(good(text_hash="aaa"), None, NIGHT1)
     same = row(good(text_hash="aaa"), first, NIGHT2)
     assert same.last_changed is None
@@ -154,3 +158,120 @@ def test_facts_of_a_dead_page_are_not_reported():
     assert dead_row.title is None
     assert dead_row.content_date is None
     assert dead_row.stale is None
+
+
+# --- "changed" means "changed substantially" (extractors.text_fingerprint) ----------------
+
+_TEXT = (
+    "die stadt fördert seit dem jahr projekte im quartier bürger können anträge online stellen "
+    "das sozialamt berät kostenlos zu wohnung miete und zuschuss die karte gilt bundesweit und "
+    "die kosten trägt weiterhin die gemeinde kinder und eltern erhalten betreuung in der schule "
+    "vereine und ehrenamt gestalten den park den markt und die bibliothek gemeinsam neu"
+)
+WORDS = _TEXT.split()
+
+
+def prose(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [rng.choice(WORDS) for _ in range(count)]
+
+
+def page(words: list[str]) -> Observation:
+    """A good night whose main text is `words`, with hash and fingerprint as extractors give."""
+    text = " ".join(words)
+    observation = good()
+    facts = dataclasses.replace(
+        observation.facts, content_hash=hash_text(text), text_fingerprint=simhash_text(text)
+    )
+    return dataclasses.replace(observation, facts=facts)
+
+
+def nights(count: int) -> list[dt.date]:
+    return [NIGHT1 + dt.timedelta(days=offset) for offset in range(count)]
+
+
+def test_trivial_change_keeps_last_changed():
+    words = prose(300, seed=1)
+    first = row(page([*words, "stand", "24.11.2026"]), None, NIGHT1)
+    edited = [*words[:150], "gemeinsam", *words[151:], "stand", "25.11.2026"]
+    second = row(page(edited), first, NIGHT2)
+    assert second.content_hash != first.content_hash
+    assert second.last_changed is None
+    assert second.text_fingerprint == simhash_text(" ".join(edited))
+    assert second.baseline_fingerprint == first.text_fingerprint
+
+
+def test_substantial_change_sets_last_changed_and_moves_the_baseline():
+    words = prose(300, seed=2)
+    first = row(page(words), None, NIGHT1)
+    assert first.baseline_fingerprint == first.text_fingerprint
+    rewritten = words[:150] + prose(150, seed=3)
+    second = row(page(rewritten), first, NIGHT2)
+    assert second.last_changed == NIGHT2
+    assert (
+        second.baseline_fingerprint == second.text_fingerprint == simhash_text(" ".join(rewritten))
+    )
+    third = row(page(rewritten), second, NIGHT3)
+    assert third.last_changed == NIGHT2
+
+
+def test_slow_drift_is_caught_against_the_baseline():
+    words = prose(400, seed=4)
+    previous = row(page(words), None, NIGHT1)
+    changed_on, nightly = [], []
+    for night, seed in zip(nights(12)[1:], range(10, 21), strict=True):
+        start = (seed - 10) * 20  # 5 % of the text, a different block each night
+        words = words[:start] + prose(20, seed) + words[start + 20 :]
+        current = row(page(words), previous, night)
+        nightly.append(substantially_changed(previous.text_fingerprint, current.text_fingerprint))
+        if current.last_changed != previous.last_changed:
+            changed_on.append(night)
+        previous = current
+    # No single night is a substantial change, yet the edits add up to one.
+    assert not any(nightly)
+    assert changed_on and changed_on[0] <= NIGHT1 + dt.timedelta(days=8)
+    assert previous.last_changed == changed_on[-1]
+
+
+def test_previous_row_without_fingerprint_falls_back_to_the_hash_for_one_night():
+    words = prose(300, seed=5)
+    old = dataclasses.replace(
+        row(page(words), None, NIGHT1), text_fingerprint=None, baseline_fingerprint=None
+    )
+    unchanged = row(page(words), old, NIGHT2)
+    assert unchanged.last_changed is None
+    assert unchanged.baseline_fingerprint == unchanged.text_fingerprint is not None
+
+    edited = [*words[:150], "gemeinsam", *words[151:]]
+    changed = row(page(edited), old, NIGHT2)
+    assert changed.last_changed == NIGHT2  # the hash rule: any change
+    assert changed.baseline_fingerprint == changed.text_fingerprint
+    # From the next night on the fingerprint decides: the same trivial edit no longer counts.
+    again = row(page(words), changed, NIGHT3)
+    assert again.last_changed == NIGHT2
+
+
+def test_not_modified_keeps_fingerprints_and_last_changed():
+    words = prose(300, seed=6)
+    first = row(page(words), None, NIGHT1)
+    second = row(page(words[:150] + prose(150, seed=7)), first, NIGHT2)
+    not_modified = Observation(
+        FetchResult(url=ENTRY.url, final_url=ENTRY.url, status=304, conditional=True),
+        LinkHealth(Health.OK, 304, ENTRY.url),
+        PageFacts(),
+    )
+    third = row(not_modified, second, NIGHT3)
+    assert third.content_hash == second.content_hash
+    assert third.text_fingerprint == second.text_fingerprint
+    assert third.baseline_fingerprint == second.baseline_fingerprint
+    assert third.last_changed == NIGHT2
+
+
+def test_change_across_an_outage_is_measured_against_the_baseline():
+    words = prose(300, seed=8)
+    first = row(page(words), None, NIGHT1)
+    down = row(dead(), first, NIGHT2)
+    assert down.text_fingerprint == first.text_fingerprint
+    assert down.baseline_fingerprint == first.baseline_fingerprint
+    back = row(page(words[:150] + prose(150, seed=9)), down, NIGHT3)
+    assert back.last_changed == NIGHT3
