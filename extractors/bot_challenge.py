@@ -62,12 +62,15 @@ def challenge_reason(
     if _header(headers, "cf-mitigated") == "challenge":
         return "Bot-Schutz (Cloudflare-Challenge)"
     cloudflare = "cloudflare" in _header(headers, "server") or bool(_header(headers, "cf-ray"))
+    # Most answers need no look at the body: decode it only when a marker could count.
+    if 200 <= status < 300 and not cloudflare:
+        return None
+    if not 200 <= status < 300 and status not in CHALLENGE_STATUSES:
+        return None
     text = body[:_SCAN_BYTES].decode("utf-8", errors="replace").lower()
     if 200 <= status < 300:
-        if cloudflare and ("challenge-platform" in text or "cf_chl_opt" in text):
+        if "challenge-platform" in text or "cf_chl_opt" in text:
             return "Bot-Schutz (Cloudflare-Challenge)"
-        return None
-    if status not in CHALLENGE_STATUSES:
         return None
     if cloudflare:
         for marker, label in _CLOUDFLARE_MARKERS:

@@ -38,6 +38,7 @@ import lxml.html
 from lxml import etree
 
 from extractors.html_tree import parse_html, readable_text
+from extractors.main_text_bound import MainTextBound, main_text_bound
 from extractors.records import FetchResult, HostProbe
 from extractors.text_decoding import decode_html
 
@@ -53,19 +54,77 @@ _MIN_ECHO_CHARS = 4  # shorter path pieces ("/de", "a") would cut ordinary words
 # --------------------------------------------------------------------------- text of a page
 
 
-@dataclass(frozen=True, slots=True)
 class PageText:
-    """What the heuristics look at: <title>, the h1s (or first h2), the main text, raw HTML."""
+    """What the heuristics look at: <title>, the h1s (or first h2), the main text, raw HTML.
 
-    title: str
-    headings: tuple[str, ...]
-    main_text: str
-    html: str
-    is_html: bool
+    The main text is extracted on first use, because that is most of what a check costs:
+    checks that need a phrase ask `may_hold` first, and most pages hold none of its words.
+    """
+
+    __slots__ = (
+        "_bound",
+        "_html_lower",
+        "_main_text",
+        "_root",
+        "_words",
+        "headings",
+        "html",
+        "is_html",
+        "title",
+    )
+
+    def __init__(
+        self,
+        title: str,
+        headings: tuple[str, ...],
+        main_text: str | None,
+        html: str,
+        is_html: bool,
+        root: lxml.html.HtmlElement | None = None,
+    ) -> None:
+        """`main_text` None: extract it from `root` when asked."""
+        self.title = title
+        self.headings = headings
+        self.html = html
+        self.is_html = is_html
+        self._root = root
+        self._main_text = main_text
+        self._words: int | None = None
+        self._bound: MainTextBound | None = None
+        self._html_lower: str | None = None
+
+    @property
+    def main_text(self) -> str:
+        if self._main_text is None:
+            root = self._root
+            assert root is not None  # set whenever main_text is left to extract
+            self._main_text = readable_text(root) or _clean(" ".join(_VISIBLE_TEXT(root)))
+        return self._main_text
 
     @property
     def words(self) -> int:
-        return len(self.main_text.split())
+        if self._words is None:
+            self._words = len(self.main_text.split())
+        return self._words
+
+    @property
+    def html_lower(self) -> str:
+        if self._html_lower is None:
+            self._html_lower = self.html.lower()
+        return self._html_lower
+
+    def may_hold(self, word_sets: tuple[tuple[str, ...], ...]) -> bool:
+        """False only when the main text holds, for each set, not all of its (lower-case) words."""
+        if self._main_text is not None or self._root is None:
+            text = self.main_text.lower()
+            return any(all(word in text for word in words) for words in word_sets)
+        html = self.html_lower
+        if any(all(word in html for word in words) for words in word_sets):
+            return True  # somewhere on the page: the bound would rarely rule the words out
+        if self._bound is None:
+            self._bound = main_text_bound(self._root)
+        bound = self._bound
+        return any(all(bound.may_contain(word) for word in words) for words in word_sets)
 
 
 def page_text(body: bytes, content_type: str | None) -> PageText | None:
@@ -84,8 +143,7 @@ def page_text(body: bytes, content_type: str | None) -> PageText | None:
         return PageText("", (), "", html, is_html=True)
     title = _clean(root.findtext(".//title") or "")
     headings = _headings(root)
-    main_text = readable_text(root) or _clean(" ".join(_VISIBLE_TEXT(root)))
-    return PageText(title, headings, main_text, html, is_html=True)
+    return PageText(title, headings, None, html, is_html=True, root=root)
 
 
 # Fallback when no content region is found (e.g. a body-less snippet lxml puts in <head>).
@@ -130,7 +188,8 @@ def normalise_for_comparison(text: str, echoes: tuple[str, ...] = ()) -> str:
     lowered = text[: FINGERPRINT_CHARS * 2].lower()
     for echo in sorted(echoes, key=len, reverse=True):  # whole URLs before their paths
         for form in {echo.lower(), unquote(echo).lower()}:
-            if len(form) >= _MIN_ECHO_CHARS:
+            # The `in` test is only a shortcut: the pattern search is slow on a long page.
+            if len(form) >= _MIN_ECHO_CHARS and form in lowered:
                 lowered = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", " ", lowered)
     lowered = re.sub(r"\d+", "0", lowered)
     return " ".join(lowered.split())[:FINGERPRINT_CHARS]
@@ -357,6 +416,8 @@ _PARKING_MARKERS: tuple[str, ...] = (
     "parklogic.com",
     "domainmarket.com",
 )
+# A word of every parked phrase: a main text without any holds none of them.
+_PARKED_WORDS: tuple[tuple[str, ...], ...] = (("domain",), ("internetpr",))
 _PARKED_MAX_WORDS = 300  # a long page that mentions "domain parking" is an article about it
 _MARKER_MAX_WORDS = 150
 
@@ -366,14 +427,19 @@ def parked_domain_reason(parts: PageText) -> str | None:
     if not parts.is_html:
         return None
     heading_text = " ".join((parts.title, *parts.headings))
-    body_text = _clean(parts.main_text)
+    body_text = ""
+    if parts.may_hold(_PARKED_WORDS) and parts.words <= _PARKED_MAX_WORDS:
+        body_text = _clean(parts.main_text)
+    sources = ((heading_text, heading_text.lower()), (body_text, body_text.lower()))
     for phrase in _PARKED_PHRASES:
-        for source in (heading_text, body_text if parts.words <= _PARKED_MAX_WORDS else ""):
-            if phrase in source.lower():
+        for source, lowered in sources:
+            if phrase in lowered:
                 return f"Geparkte Domain („{_as_written(phrase, source)}“)"
-    if parts.words <= _MARKER_MAX_WORDS:
-        html = parts.html.lower()
-        for marker in _PARKING_MARKERS:
+    html = parts.html_lower
+    # `in` first: it spares most pages the word count, and the pattern is slow on a long page.
+    markers = [marker for marker in _PARKING_MARKERS if marker in html]
+    if markers and parts.words <= _MARKER_MAX_WORDS:
+        for marker in markers:
             if re.search(rf"[/.\"'\s]{re.escape(marker)}", html):
                 return f"Geparkte Domain (Parking-Dienst {marker})"
     return None
@@ -406,6 +472,22 @@ _CODES = re.compile(
     r"|404\s*(?:[-:|]\s*)?seite nicht gefunden"
     r"|http\s*404"
 )
+# Words that every match of _STATEMENTS or _CODES contains, as sets that must all be present:
+# a main text lacking each set needs no scoring (tests/test_soft_404.py checks every match).
+_ERROR_WORDS: tuple[tuple[str, ...], ...] = (
+    ("404",),
+    ("gefunden",),
+    ("found",),
+    ("existiert",),
+    ("seite", "gibt"),
+    ("seite", "verfügbar"),
+    ("seite", "vorhanden"),
+    ("seite", "erreichbar"),
+    ("seite", "finden"),
+    ("page", "you"),
+    ("page", "exist"),
+    ("page", "find"),
+)
 _WEAK = re.compile(
     r"\b404\b|nicht gefunden|not found|existiert nicht|nicht mehr verfügbar"
     r"|no longer available|does not exist|could not be found"
@@ -416,11 +498,15 @@ _BARE_HEADING = re.compile(
 )
 _QUOTED = re.compile(r"„[^“”\"]{1,80}[“”\"]|“[^”]{1,80}”|\"[^\"]{1,80}\"|»[^«]{1,80}«|«[^»]{1,80}»")
 _TITLE_SEPARATORS = re.compile(r"\s+(?:-|::|·|»|«)\s+|\s*\|\s*")
-_DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "\u00a0": " "})
+# Dashes and no-break spaces as the patterns spell them (str.replace: translate is slow on pages).
+_DASHES = (("–", "-"), ("—", "-"), ("‐", "-"), ("‑", "-"), ("\u00a0", " "))
 # Share of a heading segment the phrase must fill to be the heading's message.
 _DOMINANT_SHARE = 0.4
 _SHORT_WORDS = 80
 _LONG_WORDS = 300
+# The most a long text can score, and the most weak hints in headings add to any score.
+_LONG_TEXT_CAP = 1.5
+_HEADING_WEAK_CAP = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,7 +519,9 @@ class _HeadingSignal:
 
 
 def _normalise_phrase_text(text: str) -> str:
-    return " ".join(text.translate(_DASHES).lower().split())
+    for dash, plain in _DASHES:
+        text = text.replace(dash, plain)
+    return " ".join(text.lower().split())
 
 
 def _as_written(phrase: str, source: str) -> str:
@@ -475,14 +563,12 @@ def _heading_signal(text: str, *, is_title: bool) -> _HeadingSignal:
     return _HeadingSignal(mention=mention, weak=weak)
 
 
-def _body_score(text: str) -> tuple[float, str | None]:
-    """Error statements in the running text, weighed by how short the text is.
+def _body_score(unquoted: str, words: int) -> tuple[float, str | None]:
+    """Error statements in the running text (quotes removed), weighed by how short it is.
 
     A short text (≤ 80 words) that states the error is an error page; in a medium
     text it takes two statements; a long text is an article and never decides alone.
     """
-    unquoted = _QUOTED.sub(" ", text)
-    words = len(unquoted.split())
     statements = [m.group(0) for m in _STATEMENTS.finditer(unquoted)]
     codes = [m.group(0) for m in _CODES.finditer(unquoted)]
     weak = min(0.5, 0.25 * len(_WEAK.findall(unquoted)))
@@ -494,7 +580,7 @@ def _body_score(text: str) -> tuple[float, str | None]:
         strong = min(3.0, 1.5 * len(statements)) + min(1.0, 0.5 * len(codes))
         return strong + weak, phrase
     strong = min(1.0, 0.5 * len(statements)) + min(0.5, 0.25 * len(codes))
-    return min(1.5, strong + weak), phrase
+    return min(_LONG_TEXT_CAP, strong + weak), phrase
 
 
 def error_page_reason(parts: PageText) -> str | None:
@@ -511,13 +597,19 @@ def error_page_reason(parts: PageText) -> str | None:
         if signal.decisive:
             phrase = _as_written(signal.decisive, source)[:60]
             return f"Fehlerseite trotz Status 2xx („{phrase}“ in {where})"
+    if not parts.may_hold(_ERROR_WORDS):
+        return None  # no statement and no code can be in the text: no phrase to score
     body = _normalise_phrase_text(parts.main_text)
     for heading in parts.headings:  # the h1 is part of the main text: count it once
         body = body.replace(_normalise_phrase_text(heading), " ")
-    score, phrase = _body_score(body)
+    unquoted = _QUOTED.sub(" ", body)
+    words = len(unquoted.split())
+    if words > _LONG_WORDS and _LONG_TEXT_CAP + _HEADING_WEAK_CAP < _PHRASE_THRESHOLD:
+        return None  # an article cannot reach the threshold: skip the pattern search
+    score, phrase = _body_score(unquoted, words)
     if any(signal.mention for _, signal in signals):
         score *= 0.5
-    score += min(0.5, 0.25 * sum(signal.weak for _, signal in signals))
+    score += min(_HEADING_WEAK_CAP, 0.25 * sum(signal.weak for _, signal in signals))
     if score < _PHRASE_THRESHOLD or phrase is None:
         return None
     return f"Fehlerseite trotz Status 2xx („{_as_written(phrase, parts.main_text)[:60]}“ im Text)"

@@ -6,8 +6,12 @@ reason must contain (or that there must be none), never the exact sentence.
 
 from __future__ import annotations
 
+import re
+from re import _parser as re_parser
+
 import pytest
 
+from extractors import soft_404
 from extractors.records import FetchResult, Hop, HostProbe
 from extractors.soft_404 import (
     error_page_reason,
@@ -402,3 +406,92 @@ def test_echo_removal_keeps_ordinary_words() -> None:
     # A short path piece such as "/de" must not cut "deutsch" apart.
     assert "deutsch" in normalise_for_comparison("Deutsch lernen", page_echoes(SITE + "/de"))
     assert normalise_for_comparison("Die Seite /alt/xy fehlt", ("/alt/xy",)) == "die seite fehlt"
+
+
+# --------------------------------------------------------------------------- skipping the main text
+
+
+def _pattern_texts(pattern: re.Pattern[str]) -> list[str]:
+    """Every text a pattern of literals, classes, alternatives and optional parts matches
+    (`\\s*` / `\\s+` taken as none or one space, `\\b` as nothing)."""
+
+    def expand(items: list) -> list[str]:  # type: ignore[type-arg]
+        texts = [""]
+        for op, value in items:
+            if op is re_parser.LITERAL:
+                options = [chr(value)]
+            elif op is re_parser.IN:
+                options = [
+                    chr(item) if kind is re_parser.LITERAL else " "
+                    for kind, item in value
+                    if kind in (re_parser.LITERAL, re_parser.CATEGORY)
+                ]
+            elif op is re_parser.CATEGORY:
+                options = [" "]
+            elif op is re_parser.AT:
+                options = [""]
+            elif op is re_parser.BRANCH:
+                options = [text for branch in value[1] for text in expand(list(branch))]
+            elif op is re_parser.SUBPATTERN:
+                options = expand(list(value[-1]))
+            elif op is re_parser.MAX_REPEAT:
+                low, high, body = value
+                once = expand(list(body))
+                options = ([""] if low == 0 else []) + once
+                if high > 1:
+                    options += [a + b for a in once for b in once]
+            else:
+                raise AssertionError(f"pattern element not expanded: {op}")
+            texts = [text + option for text in texts for option in options]
+        return texts
+
+    return expand(list(re_parser.parse(pattern.pattern)))
+
+
+def test_every_error_statement_contains_a_word_set() -> None:
+    # Pages whose text holds none of these sets skip the main-text extraction: every phrase
+    # the patterns can match must therefore contain one set completely.
+    texts = _pattern_texts(soft_404._STATEMENTS) + _pattern_texts(soft_404._CODES)
+    texts += _pattern_texts(soft_404._BARE_HEADING)
+    assert len(texts) > 100
+    for text in texts:
+        assert (
+            soft_404._STATEMENTS.fullmatch(text)
+            or soft_404._CODES.fullmatch(text)
+            or (soft_404._BARE_HEADING.fullmatch(text))
+        ), text
+        assert any(all(w in text for w in words) for words in soft_404._ERROR_WORDS), text
+
+
+def test_every_parked_phrase_contains_a_word() -> None:
+    for phrase in soft_404._PARKED_PHRASES:
+        assert any(all(w in phrase for w in words) for words in soft_404._PARKED_WORDS), phrase
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>Die Seite wurde nicht ge<span hidden> x </span>funden.</p>",
+        "<p>Die Seite wurde leider nicht gef<span class='cookie'>x</span>unden.</p>",
+        "<p>Seite nicht gef<b>un</b>den</p>",
+        "<p>Seite nicht <span style='display:none'>Hinweis</span>gefunden</p>",
+        "<p>Die Seite wurde leider nicht gefunden.</p><script>var x = 1;</script>",
+    ],
+)
+def test_phrase_cut_by_markup_is_still_found(body: str) -> None:
+    reason = soft_404_reason(answer(html_page("Stadt Musterstadt", body)))
+    assert reason is not None and reason.startswith("Fehlerseite")
+
+
+def test_parking_phrase_cut_by_hidden_box_is_still_found() -> None:
+    body = "<p>This dom<span style='display:none'>x</span>ain is for sale</p>"
+    reason = soft_404_reason(answer(html_page("example.org", body)))
+    assert reason is not None and "for sale" in reason
+
+
+def test_page_without_phrase_words_leaves_main_text_unextracted() -> None:
+    parts = page_text(html_page("Sprachcafé", "<p>Jeden Dienstag im Rathaus.</p>"), "text/html")
+    assert parts is not None
+    assert not parts.may_hold(soft_404._ERROR_WORDS) and not parts.may_hold(soft_404._PARKED_WORDS)
+    assert parts.main_text == "Jeden Dienstag im Rathaus."  # still there when asked for
+    assert parts.words == 4
