@@ -730,7 +730,7 @@ def test_robots_txt_is_read_with_a_byte_cap():
 
     def huge() -> Iterator[bytes]:
         yield rules
-        for _ in range(4 * 1024):  # 4 MiB of comments after the rules
+        for _ in range(64 * 1024):  # 64 MiB of comments after the rules
             yield filler
 
     with LocalWeb("127.0.0.14") as host:
@@ -739,7 +739,7 @@ def test_robots_txt_is_read_with_a_byte_cap():
             Reply(
                 headers=(("Content-Type", "text/plain"),),
                 stream=huge,
-                content_length=len(rules) + 4 * 1024 * 1024,
+                content_length=len(rules) + 64 * 1024 * 1024,
             ),
         )
         host.route("/geheim", Reply.html(GESUNDHEITSKARTE))
@@ -750,7 +750,9 @@ def test_robots_txt_is_read_with_a_byte_cap():
         assert host.count("/geheim") == 0
     assert classify(results[urls[0]]).health is Health.BLOCKED
     assert classify(results[urls[1]]).health is Health.OK
-    assert sent < 2 * 1024 * 1024  # we hung up after 500 KB
+    # We hung up after 500 KB; what the server got into socket buffers before it noticed
+    # depends on the kernel and the load (seen: 2.4 MB), far from the 64 MiB it offered.
+    assert sent < 16 * 1024 * 1024
 
 
 def test_a_foreign_user_agent_token_falls_back_to_the_star_group(web: Web):
