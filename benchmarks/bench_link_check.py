@@ -328,11 +328,16 @@ def engine_worker(urls_file: str, out_file: str, settings_json: str, mode: str) 
     mode `verdicts`: each result is classified in `on_result` (`extractors.health.classify`,
     soft-404 analysis included), inside the event loop, as `linkpflege run` does it.
     mode `transport`: only statuses are looked at (what lychee's verdict amounts to).
+    mode `verdicts-pool`: each result is classified in ONE analysis worker process
+    (`flows.analysis_pool`, as `linkpflege run --analysis-processes 1` does it), with the
+    run's admission gate as backpressure; the event loop only fetches.
     A side task measures how long the event loop is ever blocked (it asks for 50 ms).
     """
     import asyncio
+    from concurrent.futures import Future
 
     from extractors.health import classify
+    from flows.analysis_pool import AnalysisPool
     from flows.http_fetch import FetchSettings, fetch_all
 
     settings = FetchSettings(**json.loads(settings_json))
@@ -363,8 +368,33 @@ def engine_worker(urls_file: str, out_file: str, settings_json: str, mode: str) 
         finally:
             watcher.cancel()
 
+    async def check_with_pool(pool: AnalysisPool) -> None:
+        loop = asyncio.get_running_loop()
+        gate = asyncio.Semaphore(settings.concurrency + 32)  # as the run's OBSERVE_BACKLOG
+
+        def release(_: object) -> None:
+            loop.call_soon_threadsafe(gate.release)
+
+        def on_pooled(result: FetchResult) -> None:
+            done: Future[object] = pool.submit(classify, result)
+            done.add_done_callback(release)
+            verdicts[result.url] = done
+
+        watcher = asyncio.create_task(watch_loop())
+        try:
+            await fetch_all(urls, settings, on_result=on_pooled, keep_bodies=False, admission=gate)
+        finally:
+            watcher.cancel()
+
+    verdicts: dict[str, Future[object]] = {}
     started = time.perf_counter()
-    asyncio.run(check())
+    if mode == "verdicts-pool":
+        with AnalysisPool(1) as pool:
+            asyncio.run(check_with_pool(pool))
+            for url, done in verdicts.items():
+                health[url] = done.result().health.value  # type: ignore[attr-defined]
+    else:
+        asyncio.run(check())
     summary = {
         "fetch_s": time.perf_counter() - started,
         "classify_s": classify_s,
@@ -637,6 +667,15 @@ def plan(bench: Bench, links: list[SimLink]) -> tuple[list[Job], list[Job]]:
             "in `on_result`",
             len(links),
             lambda: run_engine(bench, urls_file, links, lifted),
+        )
+    )
+    fast.append(
+        Job(
+            ENGINE,
+            f"concurrency {conc}, per host {conc}, interval 0; verdicts in one analysis "
+            "process (`--analysis-processes 1`)",
+            len(links),
+            lambda: run_engine(bench, urls_file, links, lifted, "verdicts-pool"),
         )
     )
     fast.append(
