@@ -7,29 +7,20 @@ The full measurement on the trafilatura gold set is the script's job (docs/datas
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from pathlib import Path
 from random import Random
 from types import ModuleType
 
 import pytest
+from benchmark_scripts import load_benchmark
 
 from extractors.text_fingerprint import CHANGE_THRESHOLD, simhash_text
 
-REPO = Path(__file__).resolve().parent.parent
 SYLLABLES = ("ge", "mein", "de", "rat", "bür", "ger", "schu", "le", "kar", "te", "stadt", "park")
 
 
 def _load_benchmark() -> ModuleType:
-    """benchmarks/ is not a package: load the script as a module of its own."""
-    path = REPO / "benchmarks" / "eval_change_fingerprint.py"
-    spec = importlib.util.spec_from_file_location("eval_change_fingerprint_under_test", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("eval_change_fingerprint")
 
 
 @pytest.fixture(scope="module")

@@ -11,13 +11,12 @@ the gold data is not present (it lives outside the repository and is not copied 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 import time
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from benchmark_scripts import load_benchmark
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIRS = (REPO.parent / "shared" / "eval", Path("/work/shared/eval"))
@@ -40,14 +39,7 @@ def _eval_dir() -> Path | None:
 
 
 def _load_benchmark() -> ModuleType:
-    """benchmarks/ is not a package: load the script as a module of its own."""
-    path = REPO / "benchmarks" / "eval_extraction.py"
-    spec = importlib.util.spec_from_file_location("eval_extraction_under_test", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("eval_extraction")
 
 
 @pytest.fixture(scope="module")
