@@ -65,7 +65,8 @@ from flows.progress_display import ProgressDisplay
 from flows.raw_capture import CaptureWriter, previous_index, prune_captures
 from flows.report_artifacts import publish_report_artifacts
 from flows.report_history import verdict_history_from
-from flows.report_render import ReportFiles, ReportInput, write_report
+from flows.report_render import ReportFiles, write_report
+from flows.report_view import ReportInput
 from flows.review_log import ReviewLogError, read_reviews
 from flows.run_lock import RunLocked, run_lock
 from flows.run_settings import Settings, SettingsError, load_settings

@@ -11,7 +11,9 @@ import logging
 from typing import Any
 
 from extractors.entry_verdicts import german_date
-from flows.report_render import ReportFiles, ReportInput, problem_rows, render_markdown
+from flows.report_markdown import render_markdown
+from flows.report_render import ReportFiles
+from flows.report_view import ReportInput, problem_rows
 
 MARKDOWN_KEY = "linkpflege-report"
 TABLE_KEY = "linkpflege-problem-links"

@@ -22,7 +22,8 @@ import pytest
 from record_factories import make_entry_verdict, make_link_row
 
 from extractors.records import EntryVerdict, Health, LinkRow, Verdict
-from flows.report_render import ReportInput, write_report
+from flows.report_render import write_report
+from flows.report_view import ReportInput
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

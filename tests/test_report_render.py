@@ -22,21 +22,14 @@ from record_factories import make_entry_verdict, make_link_row
 from extractors.entry_verdicts import VERDICT_PRIORITY
 from extractors.records import FAILING_HEALTH, EntryVerdict, Health, Hop, LinkRow, Verdict
 from flows.report_artifacts import publish_report_artifacts
+from flows.report_assessment import assess_link
+from flows.report_csv import render_csv
 from flows.report_history import verdict_history_from
-from flows.report_render import (
-    OK_ROWS_MAX,
-    TEMPLATE_DIR,
-    ReportInput,
-    ReportSection,
-    assess_link,
-    content_security_policy,
-    health_sentence,
-    render_csv,
-    render_html,
-    render_markdown,
-    verdict_sentence,
-    write_report,
-)
+from flows.report_html import TEMPLATE_DIR, content_security_policy, render_html
+from flows.report_markdown import render_markdown
+from flows.report_render import write_report
+from flows.report_view import OK_ROWS_MAX, ReportInput
+from flows.report_wording import ReportSection, health_sentence, verdict_sentence
 
 RUN_DATE = dt.date(2026, 11, 26)
 GENERATED = dt.datetime(2026, 11, 26, 3, 12, tzinfo=dt.UTC)
@@ -428,7 +421,7 @@ def test_html_cuts_a_huge_ok_section_but_csv_keeps_every_link(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert OK_ROWS_MAX == 2000
-    monkeypatch.setattr("flows.report_render.OK_ROWS_MAX", 20)  # the same, faster
+    monkeypatch.setattr("flows.report_view.OK_ROWS_MAX", 20)  # the same, faster
     count = 20 + 5
     entries = [entry(f"e{i}", Verdict.OK) for i in range(count)]
     links = [link_row(f"e{i}", f"https://example.org/{i}") for i in range(count)]
