@@ -18,7 +18,7 @@ import lxml.html
 import trafilatura
 from trafilatura.settings import Extractor
 
-from extractors.html_tree import content_region, parse_html, readable_text
+from extractors.html_tree import content_region, html_parser, parse_html, readable_text
 from extractors.page_dates import find_dates_in_tree
 from extractors.records import PageFacts
 from extractors.text_fingerprint import simhash_text
@@ -70,15 +70,17 @@ def extract_html_facts(
 ) -> PageFacts:
     """Everything the page says about itself; missing facts are None."""
     root = parse_html(html)
+    # Found once: the date cascade and the main-text extraction both start from it.
+    region = content_region(root) if root is not None else None
     published, modified = find_dates_in_tree(
-        root, url=url, last_modified=last_modified, run_date=run_date
+        root, url=url, last_modified=last_modified, run_date=run_date, region=region
     )
     if root is None:
         return PageFacts(published=published, modified=modified)
 
     metas = meta_contents(root)
     title = page_title(root, url, metas)
-    main_text = main_text_of(root, url)
+    main_text = main_text_of(root, url, region=region)
     return PageFacts(
         title=title,
         summary=_meta_description(metas, title) or summarise_text(main_text, title=title),
@@ -90,25 +92,35 @@ def extract_html_facts(
     )
 
 
-def main_text_of(root: lxml.html.HtmlElement, url: str) -> str:
-    """The page's main text (trafilatura), or our own chrome-free text when it finds none."""
+def main_text_of(
+    root: lxml.html.HtmlElement,
+    url: str,
+    *,
+    region: tuple[lxml.html.HtmlElement, bool] | None = None,
+) -> str:
+    """The page's main text (trafilatura), or our own chrome-free text when it finds none.
+    `region`: `content_region(root)` when the caller has it already."""
+    region = region or content_region(root)
     # trafilatura copies a tree it is given, so ours stays untouched.
-    text = _trafilatura_text(_region_document(root), url, _TRAFILATURA_FAST)
+    text = _trafilatura_text(_region_document(root, region), url, _TRAFILATURA_FAST)
     if len(text) <= MIN_FAST_TEXT_CHARS:
         text = _trafilatura_text(root, url, _TRAFILATURA_FULL) or text
     if not text:
-        text = readable_text(root)
+        text = readable_text(root, region)
     return text.strip()
 
 
-def _region_document(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+def _region_document(
+    root: lxml.html.HtmlElement, found: tuple[lxml.html.HtmlElement, bool]
+) -> lxml.html.HtmlElement:
     """A document of just the explicit content region (<main>, the one <article>, #content),
     else the page. trafilatura's cost grows with the tree; on its gold set this gave the same
     F1 (0.913 vs 0.914) at three quarters of the time."""
-    region, explicit = content_region(root)
+    region, explicit = found
     if not explicit:
         return root
-    document = lxml.html.document_fromstring("<html><body></body></html>")
+    # Our parser: its element lookup runs in C (see html_tree.html_parser).
+    document = lxml.html.document_fromstring(b"<html><body></body></html>", parser=html_parser())
     copied = copy.deepcopy(region)
     copied.tail = None
     document.find("body").append(copied)

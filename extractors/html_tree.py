@@ -8,24 +8,48 @@ page header/footer, sidebars, cookie/consent banners, teaser and event lists (`w
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
 import lxml.html
 from lxml import etree
 
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (other than tab, LF, CR) become spaces: libxml2 stops at some of them.
+# Replaced in the UTF-8 bytes (one C pass; bytes < 0x80 there are always the ASCII
+# characters themselves), not with a regex over the text (twice the cost).
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_CONTROL_TO_SPACE = bytes.maketrans(_CONTROL_BYTES, b" " * len(_CONTROL_BYTES))
+
+
+# Every element lxml hands to Python is an HtmlElement, picked in C. lxml.html's own lookup is
+# a Python method run for each element proxy created (millions a night: 15 % of the
+# extraction's CPU time, mostly inside trafilatura's walks over its copy of our tree); it
+# differs only in giving <form>, <input>, <select>, <textarea> and <label> subclasses with
+# form-filling helpers, which nothing here uses.
+_ELEMENT_CLASSES = etree.ElementDefaultClassLookup(
+    element=lxml.html.HtmlElement,
+    comment=lxml.html.HtmlComment,
+    pi=lxml.html.HtmlProcessingInstruction,
+    entity=lxml.html.HtmlEntity,
+)
+
+
+def html_parser() -> etree.HTMLParser:
+    """A fresh parser (lxml parsers must not be shared between threads) for our trees."""
+    parser = etree.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True
+    )
+    parser.set_element_class_lookup(_ELEMENT_CLASSES)
+    return parser
 
 
 def parse_html(html: str) -> lxml.html.HtmlElement | None:
     """Parse once, forgivingly; None for empty or hopeless input."""
     if not html or not html.strip():
         return None
-    data = _CONTROL_CHARS.sub(" ", html).encode("utf-8", errors="replace")
-    # A parser per call: lxml parsers must not be shared between threads.
-    parser = lxml.html.HTMLParser(
-        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True
-    )
+    data = html.encode("utf-8", errors="replace").translate(_CONTROL_TO_SPACE)
+    parser = html_parser()
     try:
         root = lxml.html.document_fromstring(data, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError, TypeError):
@@ -56,21 +80,30 @@ def content_region(root: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement, 
 # <main> placeholders filled by JavaScript are not the content.
 _REGION_TAGS = frozenset({"main", "article", "div", "section", "td", "body"})
 _MIN_REGION_CHARS = 80
+_REGION_TEST_CHARS = 1024
 
 
 def _usable_region(element: lxml.html.HtmlElement) -> bool:
     if element.tag not in _REGION_TAGS or has_noise_ancestor(element):
         return False
-    return len(" ".join(element.text_content().split())) >= _MIN_REGION_CHARS
+    text = element.text_content()
+    # Whitespace-normalising a prefix gives a prefix of the normalised whole: a region with
+    # enough text is told from its first few KiB, not from all of it.
+    head = text[:_REGION_TEST_CHARS]
+    if len(" ".join(head.split())) >= _MIN_REGION_CHARS:
+        return True
+    return len(head) < len(text) and len(" ".join(text.split())) >= _MIN_REGION_CHARS
 
 
-def readable_text(root: lxml.html.HtmlElement) -> str:
-    """The visible text of the content region without chrome, one line per block."""
-    region, explicit = content_region(root)
+def readable_text(
+    root: lxml.html.HtmlElement, region: tuple[lxml.html.HtmlElement, bool] | None = None
+) -> str:
+    """The visible text of the content region without chrome, one line per block.
+    `region`: `content_region(root)` when the caller has it already."""
+    region, explicit = region or content_region(root)
     parts: list[str] = []
-    for event, element in walk_content(region, explicit):
-        if event == "text":
-            parts.append(element)  # type: ignore[arg-type]
+    for _ in walk_content(region, explicit, parts):
+        pass
     return join_blocks(parts)
 
 
@@ -210,9 +243,22 @@ def class_names(element: lxml.html.HtmlElement) -> str:
     element_id, element_class = element.get("id"), element.get("class")
     if not element_id and not element_class:
         return ""  # most elements: skip the string work
+    if len(element_id or "") + len(element_class or "") > _MAX_CACHED_NAMES_CHARS:
+        return _folded_names(element_id, element_class)
+    return _cached_folded_names(element_id, element_class)
+
+
+def _folded_names(element_id: str | None, element_class: str | None) -> str:
     tokens = f"{element_id or ''} {element_class or ''}".lower().split()
     kept = (t for t in tokens if not _DESCRIPTIVE_TOKEN.match(t))
     return " ".join(t.replace("-", "").replace("_", "") for t in kept)
+
+
+# The same few class attributes recur on every element of a list and on page after page of a
+# site, and each walk asks twice (noise test, then date hints). Long ones are not kept:
+# harvested pages choose their own attribute sizes.
+_MAX_CACHED_NAMES_CHARS = 200
+_cached_folded_names = functools.lru_cache(maxsize=8192)(_folded_names)
 
 
 def _is_noise(
@@ -230,19 +276,21 @@ def _is_noise(
     tag = element.tag
     if tag in _NOISE_TAGS:
         return True
-    if not element.keys():  # most elements carry no attributes: only the tag can tell
+    keys = element.keys()
+    if not keys:  # most elements carry no attributes: only the tag can tell
         if not in_content and tag in _CHROME_TAGS:
             return not _holds_most_text(element, region_chars)
         return tag in _BOX_TAGS and _starts_with_event_heading(element)
-    role = (element.get("role") or "").strip().lower()
+    # Each attribute is read only when present (`keys`): most elements have one or two.
+    role = (element.get("role") or "").strip().lower() if "role" in keys else ""
     if role in _NOISE_ROLES:
         return True
-    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+    if "hidden" in keys or ("aria-hidden" in keys and element.get("aria-hidden") == "true"):
         return True
-    style = element.get("style")
+    style = element.get("style") if "style" in keys else None
     if style and "display:none" in style.replace(" ", "").lower():
         return True
-    if "event" in (element.get("itemtype") or "").lower():
+    if "itemtype" in keys and "event" in (element.get("itemtype") or "").lower():
         return True
     names = class_names(element) if element not in protected else ""
     if names and _HARD_NOISE_NAMES.search(names):
@@ -295,45 +343,53 @@ def _protected_ancestors(region: lxml.html.HtmlElement) -> set:
 
 
 def walk_content(
-    region: lxml.html.HtmlElement, explicit_region: bool
-) -> Iterator[tuple[str, lxml.html.HtmlElement | str]]:
-    """Yield ("element", el) for readable elements and ("text", s) for their text, in order.
+    region: lxml.html.HtmlElement, explicit_region: bool, text: list[str]
+) -> Iterator[lxml.html.HtmlElement]:
+    """Yield the readable elements in document order; their text goes to `text` meanwhile,
+    in order, with "\n" around blocks (`join_blocks(text)` is the readable text).
 
     Iterative (deeply nested junk HTML must not hit the recursion limit); a skipped
-    element's tail is still yielded, because it belongs to the parent.
+    element's tail is still kept, because it belongs to the parent. (Text is appended, not
+    yielded: three in four steps are text, and a yield per piece cost more than the rest.)
     """
     teasers = _is_teaser_list(region)
     protected = _protected_ancestors(region)
     region_chars = len(region.text_content())
+    add = text.append
+    # (element, in_content, False) to open an element; (element, is_block, True) to close it.
     stack: list[tuple[lxml.html.HtmlElement, bool, bool]] = [(region, explicit_region, False)]
+    pop, push = stack.pop, stack.append
     while stack:
-        element, in_content, closing = stack.pop()
+        element, flag, closing = pop()
         if closing:
-            if element.tag in _BLOCK_TAGS:
-                yield "text", "\n"
-            if element is not region and element.tail:
-                yield "text", element.tail
+            if flag:
+                add("\n")
+            if element is not region:
+                tail = element.tail
+                if tail:
+                    add(tail)
             continue
-        if not isinstance(element.tag, str):
-            if element.tail:
-                yield "text", element.tail
+        tag = element.tag  # read once: lxml builds a new string on every access
+        if not isinstance(tag, str) or (
+            element is not region
+            and (
+                _is_noise(element, flag, protected, region_chars) or (teasers and tag == "article")
+            )
+        ):
+            tail = element.tail
+            if tail:
+                add(tail)
             continue
-        skip = element is not region and (
-            _is_noise(element, in_content, protected, region_chars)
-            or (teasers and element.tag == "article")
-        )
-        if skip:
-            if element.tail:
-                yield "text", element.tail
-            continue
-        yield "element", element
-        if element.tag in _BLOCK_TAGS:
-            yield "text", "\n"
-        if element.text:
-            yield "text", element.text
-        child_in_content = in_content or element.tag in _CONTENT_TAGS
-        stack.append((element, in_content, True))
-        stack.extend((child, child_in_content, False) for child in reversed(element))
+        yield element
+        block = tag in _BLOCK_TAGS
+        if block:
+            add("\n")
+        own_text = element.text
+        if own_text:
+            add(own_text)
+        push((element, block, True))
+        child_in_content = flag or tag in _CONTENT_TAGS
+        stack.extend([(child, child_in_content, False) for child in reversed(element)])
 
 
 def _is_teaser_list(region: lxml.html.HtmlElement) -> bool:
@@ -359,14 +415,17 @@ def _is_nested_or_noise(article: lxml.html.HtmlElement, region: lxml.html.HtmlEl
 
 def join_blocks(parts: list[str]) -> str:
     """Text parts from `walk_content` as lines, one per block, whitespace-normalised."""
-    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
+    lines = [" ".join(line.split()) for line in "".join(parts).split("\n")]
+    return "\n".join([line for line in lines if line])
 
 
 # Text nodes a reader can see: everything in <body> except code and styling. (parent::, not
 # ancestor::: script and style hold only text, and the narrower test is twice as fast.)
+# "/descendant::text()" selects what "//text()" does, but libxml2 tests the predicate a third
+# faster that way.
 _VISIBLE_TEXT_XPATH = etree.XPath(
-    "//body//text()[not(parent::script or parent::style or parent::noscript or parent::template)]",
+    "//body/descendant::text()"
+    "[not(parent::script or parent::style or parent::noscript or parent::template)]",
     smart_strings=False,
 )
 

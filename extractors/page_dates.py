@@ -46,7 +46,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import htmldate
@@ -152,8 +152,10 @@ def find_dates_in_tree(
     url: str,
     last_modified: str | None,
     run_date: dt.date,
+    region: tuple[lxml.html.HtmlElement, bool] | None = None,
 ) -> tuple[DateClaim | None, DateClaim | None]:
-    """Like `find_dates`, on an already parsed tree (None: only URL and header are used)."""
+    """Like `find_dates`, on an already parsed tree (None: only URL and header are used).
+    `region`: `content_region(root)` when the caller has it already."""
     url_claim = claim_from_url(url, run_date)
     header_claim = claim_from_http_header(last_modified, run_date)
     if root is None:
@@ -161,7 +163,9 @@ def find_dates_in_tree(
 
     json_published, json_modified, json_article = _from_json_ld(root, url, run_date)
     meta_published, meta_modified = _from_meta(root, url, run_date)
-    content_published, content_modified, region_text = _from_content(root, url, run_date)
+    content_published, content_modified, region_text = _from_content(
+        root, url, run_date, region or content_region(root)
+    )
     seen = _SeenText(visible_text(root), region_text)
     votes = [
         _Vote(json_published, "json_ld", shown=False),
@@ -316,10 +320,21 @@ class _Vote:
 
 @dataclass(frozen=True, slots=True)
 class _SeenText:
-    """What a reader sees: all visible text of the page, and that of its content region."""
+    """What a reader sees: all visible text of the page, and that of its content region.
+
+    Where a day is written is remembered: the vote asks again once htmldate has voted, and
+    each search is a long regular expression over the whole text.
+    """
 
     page: str
     region: str
+    _positions: dict[dt.date, int | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def first_position(self, day: dt.date) -> int | None:
+        """`first_written_position(self.page, day)`."""
+        if day not in self._positions:
+            self._positions[day] = first_written_position(self.page, day)
+        return self._positions[day]
 
 
 # Share of letters outside the Latin script above which a page's dates are in forms we cannot
@@ -339,7 +354,7 @@ def _elect_published(votes: list[_Vote], seen: _SeenText) -> DateClaim | None:
     best: tuple[tuple[int, float, int], dt.date, bool] | None = None
     for day, supporters in by_day.items():
         heuristics = {vote.heuristic for vote in supporters}
-        position = first_written_position(seen.page, day)
+        position = seen.first_position(day)
         written = position is not None
         if not _evidenced(day, supporters, position, seen):
             continue
@@ -743,18 +758,17 @@ _MAX_TIME_DATES = 3
 
 
 def _from_content(
-    root: lxml.html.HtmlElement, url: str, run_date: dt.date
+    root: lxml.html.HtmlElement,
+    url: str,
+    run_date: dt.date,
+    found: tuple[lxml.html.HtmlElement, bool],
 ) -> tuple[DateClaim | None, DateClaim | None, str]:
     """(published, modified, chrome-free text of the content region) from one walk."""
-    region, explicit = content_region(root)
+    region, explicit = found
     timed: list[tuple[DateClaim, str, bool]] = []  # claim, kind, has itemprop
     hinted: list[DateClaim] = []
     parts: list[str] = []
-    for event, item in walk_content(region, explicit):
-        if event == "text":
-            parts.append(item)  # type: ignore[arg-type]
-            continue
-        element: lxml.html.HtmlElement = item  # type: ignore[assignment]
+    for element in walk_content(region, explicit, parts):
         if element.tag == "time" or element.get("itemprop") in {"datePublished", "dateModified"}:
             claim, kind = _time_claim(element, run_date)
             if claim:

@@ -96,8 +96,9 @@ def _decode(body: bytes, content_type: str | None) -> str:
 
     if body.isascii():
         return body.decode("ascii")
-    if _is_utf8(body):
-        return body.decode("utf-8", errors="replace")
+    text = _utf8_text(body)
+    if text is not None:
+        return text
     guess = _guess_charset(body)
     if guess:
         return body.decode(guess, errors="replace")
@@ -109,9 +110,11 @@ def _try_declared(body: bytes, encoding: str) -> str | None:
     if encoding == "utf-8":
         # Declared UTF-8 but is not: typical for old Latin-1 pages behind a new server.
         # (A body cut by the byte cap that ends mid-character still counts as UTF-8.)
-        return body.decode("utf-8", errors="replace") if _is_utf8(body) else None
-    if _is_single_byte(encoding) and _UTF8_MULTIBYTE.search(body) and _is_utf8(body):
-        return body.decode("utf-8", errors="replace")
+        return _utf8_text(body)
+    if _is_single_byte(encoding) and _UTF8_MULTIBYTE.search(body):
+        text = _utf8_text(body)
+        if text is not None:
+            return text
     return body.decode(encoding, errors="replace")
 
 
@@ -134,13 +137,17 @@ def _charset_from_markup(body: bytes) -> str | None:
     return None
 
 
-def _is_utf8(body: bytes) -> bool:
-    """Valid UTF-8, allowing an incomplete character at the end (a body cut by the byte cap)."""
+def _utf8_text(body: bytes) -> str | None:
+    """The body as UTF-8, or None when it is not valid UTF-8. An incomplete character at the
+    end (a body cut by the byte cap) is allowed and becomes U+FFFD, as
+    `body.decode("utf-8", errors="replace")` would make it. One pass over the bytes."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
+        text = decoder.decode(body, final=False)
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
+    rest = decoder.getstate()[0]  # the bytes of the incomplete last character, if any
+    return text + rest.decode("utf-8", errors="replace") if rest else text
 
 
 def _is_single_byte(encoding: str) -> bool:
