@@ -671,7 +671,7 @@ def plan(bench: Bench, links: list[SimLink]) -> tuple[list[Job], list[Job]]:
     )
     fast.append(
         Job(
-            ENGINE,
+            "Linkpflege engine, verdicts in 1 process",
             f"concurrency {conc}, per host {conc}, interval 0; verdicts in one analysis "
             "process (`--analysis-processes 1`)",
             len(links),
