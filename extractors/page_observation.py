@@ -34,3 +34,19 @@ def observe(result: FetchResult, run_date: dt.date) -> Observation:
         facts=facts,
         bytes_read=len(result.body),
     )
+
+
+UNANALYSED_DETAIL = "Seite konnte nicht ausgewertet werden (Analyse abgebrochen)"
+
+
+def observe_unanalysed(result: FetchResult) -> Observation:
+    """When analysing the page failed: health from status and redirects alone, no facts.
+
+    The body is not looked at (it may be what broke the analysis), so a soft 404 cannot
+    be seen; the detail says that the page itself was not judged.
+    """
+    answer = dataclasses.replace(result, body=b"")
+    health = classify(answer)
+    if health.detail is None:
+        health = dataclasses.replace(health, detail=UNANALYSED_DETAIL)
+    return Observation(fetch=answer, health=health, facts=PageFacts(), bytes_read=len(result.body))

@@ -37,7 +37,7 @@ from extractors.catalog_removals import removed_entries, removed_links
 from extractors.entry_verdicts import judge_entries
 from extractors.health import classify
 from extractors.link_rows import Observation, StalenessPolicy, build_link_row
-from extractors.page_observation import observe
+from extractors.page_observation import observe, observe_unanalysed
 from extractors.records import (
     CatalogEntry,
     EntryVerdict,
@@ -293,15 +293,16 @@ def check_shard_urls(
     pool = _analysis
     assert pool is not None, "check_shard_urls runs inside harvest()"
 
-    def collect(url: str, done: Future[Observation]) -> None:
+    def collect(answer: FetchResult, done: Future[Observation]) -> None:
         try:
-            observations.append((url, done.result()))
+            observations.append((answer.url, done.result()))
         except Exception as exc:  # a bug in one page's analysis must not lose the shard
             trace = "".join(traceback.format_exception(exc))
-            _warn(f"{redact_userinfo(url)}: analysis failed:\n{trace}")
+            _warn(f"{redact_userinfo(answer.url)}: analysis failed:\n{trace}")
+            observations.append((answer.url, observe_unanalysed(answer)))
         finally:
             if _progress is not None:
-                _progress.finished(url)
+                _progress.finished(answer.url)
 
     capture_writer = CaptureWriter(
         job.raw_dir,
@@ -324,7 +325,9 @@ def check_shard_urls(
         def on_result(result: FetchResult) -> None:
             capture.add(result)
             done = pool.submit(observe, result, job.run_date)
-            done.add_done_callback(functools.partial(collect, result.url))
+            # Without its body: the callback stays referenced as long as the future.
+            answer = dataclasses.replace(result, body=b"")
+            done.add_done_callback(functools.partial(collect, answer))
             done.add_done_callback(release)
             pending.append(done)
 

@@ -12,11 +12,17 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
+from local_run import local_run_settings
+from local_web import LocalWeb, Reply
 
-from extractors.page_observation import observe
+import flows.harvest_flow as harvest_flow
+from extractors.link_rows import Observation
+from extractors.page_observation import UNANALYSED_DETAIL, observe
 from extractors.records import FetchResult, Health
 from flows.analysis_pool import AnalysisPool
+from flows.harvest_flow import harvest
 from flows.run_settings import SettingsError, load_settings
 
 RUN_DATE = dt.date(2026, 11, 26)
@@ -71,6 +77,7 @@ def test_analysis_processes_setting() -> None:
 KILLED_RUN = """
 import os, signal, sys
 from flows.analysis_pool import AnalysisPool
+from flows.harvest_flow import harvest
 with AnalysisPool(2) as pool:
     pids = {pool.submit(os.getpid).result(timeout=120) for _ in range(8)}
     print(" ".join(map(str, pids)), flush=True)
@@ -98,3 +105,39 @@ def test_workers_die_with_a_killed_run() -> None:
     while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in pids), f"orphaned workers: {pids}"
+
+
+def test_a_page_whose_analysis_fails_keeps_the_health_its_answer_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not `connection_error` "not checked": the answer came; only the page went unjudged."""
+    with LocalWeb() as web:
+        web.route("/gut", Reply(headers=(("Content-Type", "text/html"),), body=PAGE))
+        web.route("/kaputt", Reply(headers=(("Content-Type", "text/html"),), body=PAGE))
+        good, broken = web.url("/gut"), web.url("/kaputt")
+        catalog = tmp_path / "catalog.csv"
+        catalog.write_text(
+            "entry_id,provider,title,link_label,url\n"
+            f"gut,Stadt A,Lotsen,Weitere Informationen,{good}\n"
+            f"kaputt,Stadt B,Lotsen,Weitere Informationen,{broken}\n",
+            encoding="utf-8",
+        )
+        real_observe = harvest_flow.observe
+
+        def fragile(result: FetchResult, run_date: dt.date) -> Observation:
+            if result.url == broken:
+                raise RuntimeError("Parser abgestürzt")
+            return real_observe(result, run_date)
+
+        monkeypatch.setattr(harvest_flow, "observe", fragile)
+        harvest(local_run_settings(catalog, tmp_path / "data", "2026-11-26"))
+    rows = {
+        row["url"]: row
+        for row in pq.read_table(tmp_path / "data" / "curated" / "links.parquet").to_pylist()
+    }
+    assert rows[broken]["health"] == "ok"
+    assert rows[broken]["http_status"] == 200
+    assert rows[broken]["error_detail"] == UNANALYSED_DETAIL
+    assert rows[broken]["title"] is None
+    assert rows[good]["title"] == "Integrationslotsen"
+    assert rows[good]["error_detail"] is None
