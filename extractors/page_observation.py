@@ -39,14 +39,15 @@ def observe(result: FetchResult, run_date: dt.date) -> Observation:
 UNANALYSED_DETAIL = "Seite konnte nicht ausgewertet werden (Analyse abgebrochen)"
 
 
-def observe_unanalysed(result: FetchResult) -> Observation:
+def observe_unanalysed(answer: FetchResult, bytes_read: int) -> Observation:
     """When analysing the page failed: health from status and redirects alone, no facts.
 
-    The body is not looked at (it may be what broke the analysis), so a soft 404 cannot
-    be seen; the detail says that the page itself was not judged.
+    The body is not looked at (it may be what broke the analysis; the caller has usually
+    dropped it already, hence `bytes_read`), so a soft 404 cannot be seen; the detail says
+    that the page itself was not judged.
     """
-    answer = dataclasses.replace(result, body=b"")
+    answer = dataclasses.replace(answer, body=b"")
     health = classify(answer)
     if health.detail is None:
         health = dataclasses.replace(health, detail=UNANALYSED_DETAIL)
-    return Observation(fetch=answer, health=health, facts=PageFacts(), bytes_read=len(result.body))
+    return Observation(fetch=answer, health=health, facts=PageFacts(), bytes_read=bytes_read)

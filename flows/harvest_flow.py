@@ -23,7 +23,6 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -283,26 +282,26 @@ def check_shard_urls(
 
     Classifying and extracting cost milliseconds of CPU per page. Done inside the event
     loop they stalled it for seconds at a time in the benchmark, and URLs in flight ran into
-    their deadlines: false timeouts. So pages go to the analysis pool, and an admission gate
-    lets a URL start only while at most concurrency + OBSERVE_BACKLOG are in flight or wait:
-    memory stays bounded and the loop never blocks (waiting happens before a deadline runs).
-    Pages are analysed in the run's `AnalysisPool` (worker processes, so on the other cores).
+    their deadlines: false timeouts. So pages go to the run's `AnalysisPool` (a thread, or
+    worker processes on the other cores), and an admission gate lets a URL start only while
+    at most concurrency + OBSERVE_BACKLOG are in flight or wait: memory stays bounded and the
+    loop never blocks (waiting happens before a deadline runs).
     """
-    observations: list[tuple[str, Observation]] = []
-    pending: list[Future[Observation]] = []
+    pending: list[tuple[FetchResult, int, Future[Observation]]] = []
     pool = _analysis
     assert pool is not None, "check_shard_urls runs inside harvest()"
 
-    def collect(answer: FetchResult, done: Future[Observation]) -> None:
+    def observed(answer: FetchResult, bytes_read: int, done: Future[Observation]) -> Observation:
         try:
-            observations.append((answer.url, done.result()))
+            return done.result()
         except Exception as exc:  # a bug in one page's analysis must not lose the shard
             trace = "".join(traceback.format_exception(exc))
             _warn(f"{redact_userinfo(answer.url)}: analysis failed:\n{trace}")
-            observations.append((answer.url, observe_unanalysed(answer)))
-        finally:
-            if _progress is not None:
-                _progress.finished(answer.url)
+            return observe_unanalysed(answer, bytes_read)
+
+    def counted(url: str, _: object) -> None:
+        if _progress is not None:
+            _progress.finished(url)
 
     capture_writer = CaptureWriter(
         job.raw_dir,
@@ -325,11 +324,10 @@ def check_shard_urls(
         def on_result(result: FetchResult) -> None:
             capture.add(result)
             done = pool.submit(observe, result, job.run_date)
-            # Without its body: the callback stays referenced as long as the future.
-            answer = dataclasses.replace(result, body=b"")
-            done.add_done_callback(functools.partial(collect, answer))
             done.add_done_callback(release)
-            pending.append(done)
+            done.add_done_callback(functools.partial(counted, result.url))
+            # Kept without its body, for the fallback should the analysis fail.
+            pending.append((dataclasses.replace(result, body=b""), len(result.body), done))
 
         await fetch_all(
             list(urls),
@@ -342,8 +340,9 @@ def check_shard_urls(
 
     with capture_writer as capture:
         asyncio.run(fetch_shard(capture))
-    futures_wait(pending)  # the pool is the run's: wait for this shard's pages only
-    return observations
+    # Read here, waiting for each page, not in done-callbacks: a future counts as done (and
+    # wait() returns) before its callbacks have run, so a callback could still be appending.
+    return [(answer.url, observed(answer, size, done)) for answer, size, done in pending]
 
 
 check_shard = task(

@@ -178,6 +178,11 @@ class FetchSettings:
         if problems:
             raise ValueError(f"invalid fetch settings: {', '.join(problems)}")
 
+    @property
+    def host_width(self) -> int:
+        """The most requests one host can have in flight: its limit, within the global one."""
+        return min(self.per_host, self.concurrency)
+
 
 # --------------------------------------------------------------------------- politeness
 
@@ -1100,7 +1105,7 @@ def build_client(
         # Per origin: as many kept-alive connections as the host may have requests at once.
         host_limits = httpx.Limits(
             max_connections=None,
-            max_keepalive_connections=max(1, min(settings.per_host, settings.concurrency)),
+            max_keepalive_connections=settings.host_width,
             keepalive_expiry=5.0,
         )
         backend = (
@@ -1175,8 +1180,7 @@ async def fetch_all(
             host, url = job
             await fetch_and_report(url)
 
-    width = min(settings.per_host, settings.concurrency)
-    lanes = HostLanes(unique, host_of, width)
+    lanes = HostLanes(unique, host_of, settings.host_width)
     # Enough workers to keep every slot busy: the concurrency twice over (some wait for
     # robots.txt or a host's interval), and every host its first two workers at once.
     crew = lanes.crew(max(2 * settings.concurrency, 2 * lanes.hosts))

@@ -69,8 +69,8 @@ class ProgressDisplay:
         return f"[{bar}] {self._done}/{self._total} URLs · {len(self._pending_hosts)} Hosts offen"
 
     def _draw(self, *, force: bool = False) -> None:
-        if not self._enabled:
-            return
+        if not self._enabled or (self._ended and not force):
+            return  # after the last line a late page (analysed in a worker) draws nothing
         now = time.monotonic()
         if not force and now - self._last_draw < REDRAW_EVERY_S:
             return

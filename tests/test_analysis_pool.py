@@ -135,9 +135,10 @@ def test_a_page_whose_analysis_fails_keeps_the_health_its_answer_shows(
         row["url"]: row
         for row in pq.read_table(tmp_path / "data" / "curated" / "links.parquet").to_pylist()
     }
-    assert rows[broken]["health"] == "ok"
+    assert rows[broken]["health"] == "ok", rows[broken]
     assert rows[broken]["http_status"] == 200
     assert rows[broken]["error_detail"] == UNANALYSED_DETAIL
     assert rows[broken]["title"] is None
+    assert rows[broken]["bytes_read"] == len(PAGE)  # what was read, though never analysed
     assert rows[good]["title"] == "Integrationslotsen"
     assert rows[good]["error_detail"] is None
