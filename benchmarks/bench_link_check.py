@@ -322,6 +322,46 @@ def transport_health(result: FetchResult) -> str:
     return "not_found" if result.status in (404, 410) else f"http_{result.status}"
 
 
+def engine_shard(urls: Sequence[str], job: object, validators: object) -> list[tuple[str, str]]:
+    """One fetch worker process of mode `processes`: `fetch_all` over its shard of hosts,
+    each result classified in `on_result` (as mode `verdicts`); a `ShardProcesses` worker."""
+    import asyncio
+
+    from extractors.health import classify
+    from flows.http_fetch import fetch_all
+    from flows.shard_processes import report_finished
+
+    settings = job.fetch_settings  # type: ignore[attr-defined]
+    verdicts: list[tuple[str, str]] = []
+
+    def on_result(result: FetchResult) -> None:
+        verdicts.append((result.url, classify(result).health.value))
+        report_finished(result.url)
+
+    asyncio.run(fetch_all(list(urls), settings, on_result=on_result, keep_bodies=False))
+    return verdicts
+
+
+def engine_in_processes(urls: list[str], settings: object, processes: int) -> dict[str, str]:
+    """Mode `processes`: hosts split into one shard per process, as `linkpflege run
+    --fetch-processes N` splits them (`flows.shard_check.shard_by_host`, the global
+    concurrency divided among the shards), checked side by side in `ShardProcesses`."""
+    import dataclasses
+
+    from flows.shard_check import ShardJob, shard_by_host, shard_concurrency
+    from flows.shard_processes import ShardProcesses
+
+    shards = shard_by_host(urls, shard_size=len(urls), minimum=processes)
+    per_shard = dataclasses.replace(
+        settings,  # type: ignore[type-var]
+        concurrency=shard_concurrency(settings.concurrency, len(shards)),  # type: ignore[attr-defined]
+    )
+    job = ShardJob(per_shard, dt.date.fromisoformat(RUN_DATE), Path(tempfile.gettempdir()), 1)
+    with ShardProcesses(processes, lambda _: None, worker=engine_shard) as workers:
+        futures = [workers.submit(shard, job, {}) for shard in shards]
+        return dict(pair for future in futures for pair in future.result())
+
+
 def engine_worker(urls_file: str, out_file: str, settings_json: str, mode: str) -> int:
     """Child process: fetch the list with `fetch_all` as a shard does; write JSON.
 
@@ -331,6 +371,8 @@ def engine_worker(urls_file: str, out_file: str, settings_json: str, mode: str) 
     mode `verdicts-pool`: each result is classified in ONE analysis worker process
     (`flows.analysis_pool`, as `linkpflege run --analysis-processes 1` does it), with the
     run's admission gate as backpressure; the event loop only fetches.
+    mode `processes-N`: as `verdicts`, but in N fetch worker processes side by side, one
+    shard of hosts each (`flows.shard_processes`, as `linkpflege run --fetch-processes N`).
     A side task measures how long the event loop is ever blocked (it asks for 50 ms).
     """
     import asyncio
@@ -388,7 +430,9 @@ def engine_worker(urls_file: str, out_file: str, settings_json: str, mode: str) 
 
     verdicts: dict[str, Future[object]] = {}
     started = time.perf_counter()
-    if mode == "verdicts-pool":
+    if mode.startswith("processes-"):
+        health.update(engine_in_processes(urls, settings, int(mode.removeprefix("processes-"))))
+    elif mode == "verdicts-pool":
         with AnalysisPool(1) as pool:
             asyncio.run(check_with_pool(pool))
             for url, done in verdicts.items():
@@ -508,7 +552,9 @@ def write_catalog(links: Sequence[SimLink], path: Path) -> None:
             )
 
 
-def run_linkpflege(bench: Bench, links: Sequence[SimLink], analysis_processes: int) -> Outcome:
+def run_linkpflege(
+    bench: Bench, links: Sequence[SimLink], analysis_processes: int, fetch_processes: int = 1
+) -> Outcome:
     args = bench.args
     run_dir = bench.work / "linkpflege-run"
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -535,10 +581,12 @@ def run_linkpflege(bench: Bench, links: Sequence[SimLink], analysis_processes: i
         str(args.timeout),
         "--analysis-processes",
         str(analysis_processes),
+        "--fetch-processes",
+        str(fetch_processes),
         "--no-progress",
     ]
-    # One shard: the flow splits --concurrency among shards but lets a shard go up to
-    # --per-host; one shard keeps the run at the same concurrency as the other rows.
+    # One shard (one per fetch process): the flow splits --concurrency among the shards it
+    # checks at once; this keeps the run at the same concurrency as the other rows.
     env = child_env(PREFECT_HOME=str(run_dir / "prefect"), LINKPFLEGE_SHARD_SIZE=str(len(links)))
     measured = bench.measure(command, env, run_dir)
     links_parquet = run_dir / "data" / "curated" / "links.parquet"
@@ -678,6 +726,16 @@ def plan(bench: Bench, links: list[SimLink]) -> tuple[list[Job], list[Job]]:
             lambda: run_engine(bench, urls_file, links, lifted, "verdicts-pool"),
         )
     )
+    cores = len(os.sched_getaffinity(0))
+    fast.append(
+        Job(
+            f"Linkpflege engine, {cores} fetch processes",
+            f"concurrency {conc} split among {cores} processes, one shard of hosts each, per "
+            f"host {conc}, interval 0; verdicts in `on_result` (`--fetch-processes {cores}`)",
+            len(links),
+            lambda: run_engine(bench, urls_file, links, lifted, f"processes-{cores}"),
+        )
+    )
     fast.append(
         Job(
             "Linkpflege engine, transport only",
@@ -712,16 +770,20 @@ def plan(bench: Bench, links: list[SimLink]) -> tuple[list[Job], list[Job]]:
         )
     )
     if not args.skip_run:
-        cores = len(os.sched_getaffinity(0))
-        for processes in (0, cores):
-            where = f"{processes} analysis processes" if processes else "analysis in-process"
+        for fetching, analysing in ((1, 0), (1, cores), (cores, 0)):
+            if fetching > 1:
+                where = f"{fetching} fetch processes, one shard each, analysis in each"
+            elif analysing:
+                where = f"one shard, {analysing} analysis processes"
+            else:
+                where = "one shard, analysis in-process"
             slow.append(
                 Job(
                     "`linkpflege run` (whole process)",
-                    f"concurrency {conc}, per host {conc}, interval 0, one shard, {where}; "
+                    f"concurrency {conc}, per host {conc}, interval 0, {where}; "
                     "Prefect ephemeral start-up, extraction, Parquet, report",
                     len(links),
-                    lambda processes=processes: run_linkpflege(bench, links, processes),
+                    lambda f=fetching, a=analysing: run_linkpflege(bench, links, a, f),
                 )
             )
     return fast, slow

@@ -39,7 +39,7 @@ R = TypeVar("R")
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Worker initializer: SIGKILL this worker when the run process dies (Linux only)."""
     if not sys.platform.startswith("linux"):
         return
@@ -66,7 +66,7 @@ class AnalysisPool:
             return ProcessPoolExecutor(
                 max_workers=self.processes,
                 mp_context=context,
-                initializer=_die_with_parent,
+                initializer=die_with_parent,
                 initargs=(os.getpid(),),
             )
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyse")

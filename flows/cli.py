@@ -44,6 +44,10 @@ RUN_OPTIONS: dict[str, dict[str, Any]] = {
         "type": int,
         "help": "worker processes for page analysis (0: in the run process; long lists: cores)",
     },
+    "fetch_processes": {
+        "type": int,
+        "help": "processes that fetch shards of hosts side by side (1; long lists: cores)",
+    },
     "progress": {
         "action": argparse.BooleanOptionalAction,
         "help": "progress bar (default: only on a terminal)",

@@ -1,28 +1,23 @@
 """The nightly harvest: catalogue → fetch → verify → extract → curated Parquet → report.
 
 The Prefect flow is a thin shell around `harvest()`, a plain function that takes a shard
-runner: the flow runs shards as Prefect tasks in threads, tests and `linkpflege check`
-run them directly. Tasks are coarse (one per shard of hosts, never one per URL) because a
-Prefect task run costs milliseconds and kilobytes, and per-host politeness must live in one
-place.
+runner: the flow runs shards as Prefect tasks in threads, tests run them directly. Tasks
+are coarse (one per shard of hosts, never one per URL) because a Prefect task run costs
+milliseconds and kilobytes, and per-host politeness must live in one place. A shard is
+checked in the run process (`shard_check`) or, with `--fetch-processes`, handed to a fetch
+worker process (`shard_processes`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
-import functools
-import hashlib
 import logging
 import os
 import sys
 import tempfile
-import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +31,6 @@ from extractors.catalog_removals import removed_entries, removed_links
 from extractors.entry_verdicts import judge_entries
 from extractors.health import classify
 from extractors.link_rows import Observation, StalenessPolicy, build_link_row
-from extractors.page_observation import observe, observe_unanalysed
 from extractors.records import (
     CatalogEntry,
     EntryVerdict,
@@ -46,7 +40,6 @@ from extractors.records import (
     PageFacts,
 )
 from extractors.run_outcome import judge_run
-from extractors.url_host import host_of
 from extractors.url_redaction import redact_userinfo
 from flows.analysis_pool import AnalysisPool
 from flows.dataset_store import (
@@ -59,9 +52,9 @@ from flows.dataset_store import (
     read_links,
     recover_interrupted_publish,
 )
-from flows.http_fetch import FetchSettings, Validators, fetch_all
+from flows.http_fetch import FetchSettings, Validators
 from flows.progress_display import ProgressDisplay
-from flows.raw_capture import CaptureWriter, previous_index, prune_captures
+from flows.raw_capture import prune_captures
 from flows.report_artifacts import publish_report_artifacts
 from flows.report_history import verdict_history_from
 from flows.report_render import ReportFiles, write_report
@@ -69,21 +62,10 @@ from flows.report_view import ReportInput
 from flows.review_log import ReviewLogError, read_reviews
 from flows.run_lock import RunLocked, run_lock
 from flows.run_settings import Settings, SettingsError, load_settings
+from flows.shard_check import Shard, ShardJob, observe_shard, shard_by_host, shard_concurrency
+from flows.shard_processes import ShardProcesses, ShardWorkerDied
 
 FLOW_NAME = "linkpflege-nightly"
-
-Shard = tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ShardJob:
-    """What every shard of one run shares: plain values, so Prefect can record them."""
-
-    fetch_settings: FetchSettings
-    run_date: dt.date
-    raw_dir: Path
-    retention_nights: int
-
 
 ShardRunner = Callable[
     [Sequence[Shard], ShardJob, Mapping[str, Validators]], list[tuple[str, Observation]]
@@ -194,25 +176,13 @@ def fetch_settings_from(settings: Settings) -> FetchSettings:
     )
 
 
-def shard_by_host(urls: Sequence[str], shard_size: int) -> list[Shard]:
-    """Group URLs so that every host lives in exactly one shard (politeness stays local).
-
-    Hosts are assigned by a stable hash, so a host's shard does not depend on the order
-    of the catalogue; large hosts may make a shard bigger than `shard_size`.
-    """
-    shard_count = max(1, -(-len(urls) // shard_size))
-    shards: list[list[str]] = [[] for _ in range(shard_count)]
-    for url in urls:
-        digest = hashlib.blake2b(host_of(url).encode(), digest_size=8).digest()
-        shards[int.from_bytes(digest, "big") % shard_count].append(url)
-    return [tuple(shard) for shard in shards if shard]
-
-
 # The progress display lives outside task parameters: Prefect records task inputs, and a
 # terminal object is neither hashable nor meaningful there.
 _progress: ProgressDisplay | None = None
 # The run's analysis workers, shared by its shards; for the same reason not a parameter.
 _analysis: AnalysisPool | None = None
+# The run's fetch worker processes (`--fetch-processes` above 1), else None.
+_shard_processes: ShardProcesses | None = None
 
 
 def report_input(
@@ -272,77 +242,20 @@ def conditional_validators(previous: Sequence[LinkRow]) -> dict[str, Validators]
     return validators
 
 
-OBSERVE_BACKLOG = 32  # fetched bodies waiting for extraction, per shard
-
-
 def check_shard_urls(
     urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
 ) -> list[tuple[str, Observation]]:
-    """Fetch one shard of hosts; capture, classify and extract each answer as it arrives.
-
-    Classifying and extracting cost milliseconds of CPU per page. Done inside the event
-    loop they stalled it for seconds at a time in the benchmark, and URLs in flight ran into
-    their deadlines: false timeouts. So pages go to the run's `AnalysisPool` (a thread, or
-    worker processes on the other cores), and an admission gate lets a URL start only while
-    at most concurrency + OBSERVE_BACKLOG are in flight or wait: memory stays bounded and the
-    loop never blocks (waiting happens before a deadline runs).
-    """
-    pending: list[tuple[FetchResult, int, Future[Observation]]] = []
+    """Check one shard: in a fetch worker process if the run has them, else right here."""
+    if _shard_processes is not None:
+        return _shard_processes.check(urls, job, validators)
     pool = _analysis
     assert pool is not None, "check_shard_urls runs inside harvest()"
+    return observe_shard(urls, job, validators, analysis=pool, on_finished=_finished, warn=_warn)
 
-    def observed(answer: FetchResult, bytes_read: int, done: Future[Observation]) -> Observation:
-        try:
-            return done.result()
-        except Exception as exc:  # a bug in one page's analysis must not lose the shard
-            trace = "".join(traceback.format_exception(exc))
-            _warn(f"{redact_userinfo(answer.url)}: analysis failed:\n{trace}")
-            return observe_unanalysed(answer, bytes_read)
 
-    def counted(url: str, _: object) -> None:
-        if _progress is not None:
-            _progress.finished(url)
-
-    capture_writer = CaptureWriter(
-        job.raw_dir,
-        job.run_date,
-        urls,
-        user_agent=job.fetch_settings.user_agent,
-        retention_nights=job.retention_nights,
-        previous=previous_index(job.raw_dir, job.run_date),
-    )
-
-    async def fetch_shard(capture: CaptureWriter) -> None:
-        loop = asyncio.get_running_loop()
-        gate = asyncio.Semaphore(job.fetch_settings.concurrency + OBSERVE_BACKLOG)
-
-        def release(_: object) -> None:
-            # The last pages may finish after the fetching, when the loop is already gone.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(gate.release)
-
-        def on_result(result: FetchResult) -> None:
-            capture.add(result)
-            done = pool.submit(observe, result, job.run_date)
-            done.add_done_callback(release)
-            done.add_done_callback(functools.partial(counted, result.url))
-            # Kept without its body, for the fallback should the analysis fail.
-            pending.append((dataclasses.replace(result, body=b""), len(result.body), done))
-
-        await fetch_all(
-            list(urls),
-            job.fetch_settings,
-            on_result=on_result,
-            keep_bodies=False,
-            validators={url: validators[url] for url in urls if url in validators},
-            admission=gate,
-        )
-
-    with capture_writer as capture:
-        asyncio.run(fetch_shard(capture))
-    # Read here, waiting for each page, not in done-callbacks: a future counts as done (and
-    # wait() returns) before its callbacks have run, so a callback could still be appending.
-    return [(answer.url, observed(answer, size, done)) for answer, size, done in pending]
+def _finished(url: str) -> None:
+    if _progress is not None:
+        _progress.finished(url)
 
 
 check_shard = task(
@@ -353,9 +266,15 @@ check_shard = task(
 def run_shards_directly(
     shards: Sequence[Shard], job: ShardJob, validators: Mapping[str, Validators]
 ) -> list[tuple[str, Observation]]:
+    def shard_validators(shard: Shard) -> dict[str, Validators]:
+        return {url: validators[url] for url in shard if url in validators}
+
+    if _shard_processes is not None:  # side by side, one per worker process
+        futures = [_shard_processes.submit(s, job, shard_validators(s)) for s in shards]
+        return [pair for future in futures for pair in future.result()]
     observations: list[tuple[str, Observation]] = []
     for shard in shards:
-        observations.extend(check_shard_urls(shard, job, validators))
+        observations.extend(check_shard_urls(shard, job, shard_validators(shard)))
     return observations
 
 
@@ -417,7 +336,7 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
 
 
 def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
-    global _progress, _analysis
+    global _progress, _analysis, _shard_processes
     run_date = settings.run_date()
     try:
         for path in recover_interrupted_publish(settings.curated_dir):
@@ -444,21 +363,40 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     previous_links = {(row.entry_id, row.url): row for row in previous.links}
 
     urls = list(dict.fromkeys(e.url for e in parsed.entries if e.url))
-    shards = shard_by_host(urls, settings.shard_size)
-    # Shards run side by side, each with its own client: split the global limit among them.
+    processes = settings.fetch_processes
+    shards = shard_by_host(urls, settings.shard_size, minimum=processes)
+    # Shards run side by side, each with its own client: split the global limit among them
+    # (with fetch processes, as many at once as there are processes).
+    at_once = min(len(shards), processes) if processes > 1 else len(shards)
     fetch_settings = dataclasses.replace(
         fetch_settings_from(settings),
-        concurrency=max(1, settings.concurrency // max(1, len(shards))),
+        concurrency=shard_concurrency(settings.concurrency, at_once),
     )
     _progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
-        job = ShardJob(fetch_settings, run_date, settings.raw_dir, settings.raw_retention_nights)
-        with AnalysisPool(settings.analysis_processes) as _analysis:
-            observed = dict(run_shards(shards, job, conditional_validators(previous.links)))
+        job = ShardJob(
+            fetch_settings,
+            run_date,
+            settings.raw_dir,
+            settings.raw_retention_nights,
+            analysis_processes=settings.analysis_processes,
+        )
+        validators = conditional_validators(previous.links)
+        if processes > 1:
+            with ShardProcesses(processes, _finished) as _shard_processes:
+                observed = dict(run_shards(shards, job, validators))
+        else:
+            with AnalysisPool(settings.analysis_processes) as _analysis:
+                observed = dict(run_shards(shards, job, validators))
+    except ShardWorkerDied as exc:
+        raise RunFailed(
+            f"{exc}; previous dataset in {settings.curated_dir} left as it was"
+        ) from exc
     finally:
         _progress.close()
         _progress = None
         _analysis = None
+        _shard_processes = None
     missing = [url for url in urls if url not in observed]
     for url in missing:  # a fetcher bug must not silently drop a link
         fallback = FetchResult(url=url, error=Health.CONNECTION_ERROR, error_detail="not checked")

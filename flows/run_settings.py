@@ -52,6 +52,8 @@ class Settings:
     shard_size: int = 2000
     # Worker processes that classify pages and extract facts; 0: a thread of the run itself.
     analysis_processes: int = 0
+    # Processes that fetch shards of hosts side by side (1: the run's own event loop).
+    fetch_processes: int = 1
     progress: bool | None = None  # None: show a bar only on a terminal
     schedule_cron: str = "30 2 * * *"
     schedule_timezone: str = "Europe/Berlin"

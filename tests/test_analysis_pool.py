@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -16,8 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 from local_run import local_run_settings
 from local_web import LocalWeb, Reply
+from process_state import orphans_after
 
-import flows.harvest_flow as harvest_flow
+import flows.shard_check as shard_check
 from extractors.link_rows import Observation
 from extractors.page_observation import UNANALYSED_DETAIL, observe
 from extractors.records import FetchResult, Health
@@ -85,14 +85,6 @@ with AnalysisPool(2) as pool:
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_workers_die_with_a_killed_run() -> None:
     done = subprocess.run(
@@ -101,10 +93,7 @@ def test_workers_die_with_a_killed_run() -> None:
     assert done.returncode == -signal.SIGKILL, done.stderr
     pids = [int(pid) for pid in done.stdout.split()]
     assert pids
-    deadline = time.monotonic() + 30
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(_alive(pid) for pid in pids), f"orphaned workers: {pids}"
+    assert orphans_after(pids) == [], f"orphaned workers of {pids}"
 
 
 def test_a_page_whose_analysis_fails_keeps_the_health_its_answer_shows(
@@ -122,14 +111,14 @@ def test_a_page_whose_analysis_fails_keeps_the_health_its_answer_shows(
             f"kaputt,Stadt B,Lotsen,Weitere Informationen,{broken}\n",
             encoding="utf-8",
         )
-        real_observe = harvest_flow.observe
+        real_observe = shard_check.observe
 
         def fragile(result: FetchResult, run_date: dt.date) -> Observation:
             if result.url == broken:
                 raise RuntimeError("Parser abgestürzt")
             return real_observe(result, run_date)
 
-        monkeypatch.setattr(harvest_flow, "observe", fragile)
+        monkeypatch.setattr(shard_check, "observe", fragile)
         harvest(local_run_settings(catalog, tmp_path / "data", "2026-11-26"))
     rows = {
         row["url"]: row

@@ -418,7 +418,8 @@ def test_cli_run_as_a_user_then_offline_night_changes_nothing(local_webs, tmp_pa
     )
     data_dir = tmp_path / "data"
     common = ["--catalog", str(catalog), "--data-dir", str(data_dir), "--allow-private-addresses"]
-    # Pages analysed in two worker processes, as a long catalogue would have them.
+    # Fetched in a worker process whose pages go to two analysis processes, as a long
+    # catalogue would have them (the flow's Prefect tasks hand their shard to the worker).
     done = _run_cli(
         "run",
         *common,
@@ -426,6 +427,8 @@ def test_cli_run_as_a_user_then_offline_night_changes_nothing(local_webs, tmp_pa
         NIGHT1,
         "--per-host-interval",
         "0",
+        "--fetch-processes",
+        "2",
         "--analysis-processes",
         "2",
         cwd=tmp_path,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.harvest_flow import shard_by_host
+from flows.shard_check import shard_by_host
 
 
 def test_every_host_lands_in_exactly_one_shard():

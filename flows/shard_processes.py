@@ -1,0 +1,189 @@
+"""Fetch worker processes: each checks whole shards of hosts, on its own core.
+
+One event loop runs Python on one core at a time, and checking a page costs CPU in the
+HTTP stack (about 0.7 ms per URL in httpx, httpcore and anyio) and in its analysis. On a
+long list at lifted politeness that, not the network, bounds the run. With
+`--fetch-processes N` the run splits its hosts into at least N shards of about equal size
+and checks them in N worker processes side by side, each with its own event loop, client
+and part of the global concurrency. A host still lives in exactly one shard, so its
+politeness limits, robots.txt and soft-404 probe stay in one place.
+
+Workers are started with "spawn" (the run process has threads whose locks a fork would
+inherit held) and die with the run, also on kill -9 (`analysis_pool.die_with_parent`).
+Each worker reports every finished URL through a queue, so the progress display in the
+run process keeps moving. If a worker dies (the OOM killer, a crash in a C parser), its
+shard is checked once more in fresh workers; a shard that kills its worker twice fails
+the run, with the previous dataset left as it was.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.queues import SimpleQueue
+from types import TracebackType
+
+from extractors.link_rows import Observation
+from flows.analysis_pool import AnalysisPool, die_with_parent
+from flows.http_fetch import Validators
+from flows.shard_check import Shard, ShardJob, observe_shard
+
+ShardResult = list[tuple[str, Observation]]
+ShardWorker = Callable[[Shard, ShardJob, Mapping[str, Validators]], ShardResult]
+
+
+class ShardWorkerDied(RuntimeError):
+    """A shard's worker process died twice; the run cannot vouch for those URLs."""
+
+
+# --- inside a worker process ------------------------------------------------------------
+
+_finished: SimpleQueue[str | None] | None = None
+
+
+def _start_worker(parent: int, finished: SimpleQueue[str | None]) -> None:
+    global _finished
+    die_with_parent(parent)
+    _finished = finished
+
+
+def report_finished(url: str) -> None:
+    """Tell the run process that a URL is done (its progress display counts it)."""
+    assert _finished is not None
+    _finished.put(url)
+
+
+def _warn(message: str) -> None:
+    # No Prefect run logger in a worker; the run's stderr is the nightly log.
+    print(f"linkpflege: {message}", file=sys.stderr, flush=True)
+
+
+def check_shard_in_worker(
+    urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
+) -> ShardResult:
+    with AnalysisPool(job.analysis_processes) as analysis:
+        return observe_shard(
+            urls, job, validators, analysis=analysis, on_finished=report_finished, warn=_warn
+        )
+
+
+# --- in the run process -----------------------------------------------------------------
+
+
+class ShardProcesses:
+    """A context manager; `check(shard, job, validators)` from any thread of the run."""
+
+    def __init__(
+        self,
+        processes: int,
+        on_finished: Callable[[str], None],
+        *,
+        worker: ShardWorker = check_shard_in_worker,
+    ) -> None:
+        """`worker` runs in the processes: a module-level function (tests inject crashes)."""
+        if processes < 1:
+            raise ValueError("ShardProcesses needs at least one process")
+        self.processes = processes
+        self._worker = worker
+        self._on_finished = on_finished
+        self._context = multiprocessing.get_context("spawn")
+        self._finished: SimpleQueue[str | None] = self._context.SimpleQueue()
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._drain = threading.Thread(target=self._drain_finished, name="shard-progress")
+
+    def __enter__(self) -> ShardProcesses:
+        self._executor = self._start()
+        self._drain.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=exc_type is not None)
+        self._finished.put(None)
+        self._drain.join()
+        self._finished.close()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.processes,
+            mp_context=self._context,
+            initializer=_start_worker,
+            initargs=(os.getpid(), self._finished),
+        )
+
+    def _drain_finished(self) -> None:
+        while (url := self._finished.get()) is not None:
+            self._on_finished(url)
+
+    def submit(
+        self, urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
+    ) -> Future[ShardResult]:
+        """Start checking a shard; the future's result is what `check` returns."""
+        outcome: Future[ShardResult] = Future()
+        self._submit(outcome, urls, job, dict(validators), attempt=1)
+        return outcome
+
+    def check(
+        self, urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
+    ) -> ShardResult:
+        return self.submit(urls, job, validators).result()
+
+    def _submit(
+        self,
+        outcome: Future[ShardResult],
+        urls: Shard,
+        job: ShardJob,
+        validators: dict[str, Validators],
+        *,
+        attempt: int,
+    ) -> None:
+        with self._lock:
+            executor = self._executor
+            if executor is None:
+                outcome.set_exception(RuntimeError("use ShardProcesses as a context manager"))
+                return
+            try:
+                running = executor.submit(self._worker, urls, job, validators)
+            except BrokenProcessPool:
+                running = Future()
+                running.set_exception(BrokenProcessPool("worker process died"))
+
+        def settle(done: Future[ShardResult]) -> None:
+            error = done.exception()
+            if error is None:
+                outcome.set_result(done.result())
+            elif isinstance(error, BrokenProcessPool) and attempt == 1:
+                self._restart(executor)
+                self._submit(outcome, urls, job, validators, attempt=2)
+            elif isinstance(error, BrokenProcessPool):
+                outcome.set_exception(
+                    ShardWorkerDied(
+                        f"a fetch worker process died twice while checking a shard of "
+                        f"{len(urls)} URLs (first: {urls[0] if urls else '-'})"
+                    )
+                )
+            else:
+                outcome.set_exception(error)
+
+        running.add_done_callback(settle)
+
+    def _restart(self, broken: ProcessPoolExecutor) -> None:
+        """Replace a broken pool once, however many shards noticed it."""
+        with self._lock:
+            if self._executor is not broken:
+                return
+            broken.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._start()

@@ -1,0 +1,42 @@
+"""Shard workers for tests of `flows.shard_processes`: they die as the OOM killer or a
+crash in a C parser would end a worker. A module of their own (not a test module), so
+that spawned worker processes can import them: `from crashing_shard_workers import …`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flows.http_fetch import FetchSettings, Validators
+from flows.shard_check import Shard, ShardJob
+
+
+def scratch_job(folder: Path) -> ShardJob:
+    """A job whose raw_dir is a scratch folder the workers below may write markers to."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return ShardJob(FetchSettings(), dt.date(2026, 11, 26), folder, retention_nights=30)
+
+
+def crash_first_time(
+    urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
+) -> list[tuple[str, str]]:
+    marker = job.raw_dir / "crashed-once"
+    if not marker.exists():
+        marker.touch()
+        os._exit(3)
+    return [(url, "checked") for url in urls]
+
+
+def crash_always(
+    urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
+) -> list[tuple[str, str]]:
+    os._exit(3)
+
+
+def worker_pid(
+    urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
+) -> list[tuple[str, int]]:
+    return [(url, os.getpid()) for url in urls]
