@@ -27,14 +27,19 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.queues import SimpleQueue
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
-from extractors.link_rows import Observation
 from flows.analysis_pool import AnalysisPool, die_with_parent
-from flows.http_fetch import Validators
-from flows.shard_check import Shard, ShardJob, observe_shard
 
-ShardResult = list[tuple[str, Observation]]
-ShardWorker = Callable[[Shard, ShardJob, Mapping[str, Validators]], ShardResult]
+if TYPE_CHECKING:
+    # Types only: a worker process imports this module first (its initializer lives
+    # here) and should pay for the HTTP engine and the extractors only when its work
+    # needs them.
+    from flows.http_fetch import Validators
+    from flows.shard_check import Shard, ShardJob
+
+ShardResult = list[tuple[str, Any]]  # (url, Observation) from `check_shard_in_worker`
+ShardWorker = Callable[["Shard", "ShardJob", "Mapping[str, Validators]"], ShardResult]
 
 
 class ShardWorkerDied(RuntimeError):
@@ -66,6 +71,8 @@ def _warn(message: str) -> None:
 def check_shard_in_worker(
     urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
 ) -> ShardResult:
+    from flows.shard_check import observe_shard
+
     with AnalysisPool(job.analysis_processes) as analysis:
         return observe_shard(
             urls, job, validators, analysis=analysis, on_finished=report_finished, warn=_warn
