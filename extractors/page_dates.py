@@ -6,7 +6,8 @@ Published: a vote among heuristics, each naming the day it reads as the publicat
     meta           article:published_time, DC.date.issued, date …
     content        <time>, a "Veröffentlicht am"-style cue or a class="date" element inside
                    the page's own content (chrome, teaser and event lists excluded)
-    byline         a date on its own short line just below the page's <h1>
+    byline         a date on its own short line just below the page's <h1> (or opening the
+                   line right above it)
     url            /2015/11/03/, /20151103/, /03-11-2015, /03112015- in the URL path
     htmldate       htmldate on the whole page (extensive search, original date) — asked only
                    when the others elect nothing
@@ -392,7 +393,7 @@ def _evidenced(
     if not labels:
         return False
     in_region = [
-        _continues_sentence(seen.region, end) for _, end in written_spans(seen.region, day)
+        _in_sentence(seen.region, start, end) for start, end in written_spans(seen.region, day)
     ]
     if in_region and all(in_region):
         return False
@@ -404,6 +405,17 @@ def _is_label(text: str, start: int) -> bool:
     another meaning (Termin, bis, Veranstaltung …)."""
     before = text[max(0, start - 30) : start]
     return not (_OTHER_MEANING_VETO.search(before) or _has_modified_cue(before))
+
+
+def _in_sentence(text: str, start: int, end: int) -> bool:
+    """The date at text[start:end] stands in a sentence, not as a dateline opening one
+    ("27.1.2022 - Bei der Erinnerung an …")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_stop = text.find("\n", end)
+    line = text[line_start : line_stop if line_stop >= 0 else len(text)]
+    if _is_dateline(line, start - line_start, end - line_start):
+        return False
+    return _continues_sentence(text, end)
 
 
 def _continues_sentence(text: str, end: int) -> bool:
@@ -853,14 +865,36 @@ def _from_byline(
     root: lxml.html.HtmlElement, seen: _SeenText, run_date: dt.date
 ) -> DateClaim | None:
     """The date below the page's heading: the <h1> the <title> repeats, else the first one;
-    without an <h1> the page's part of the <title>."""
-    headings = _page_headings(root) or [_title_heading(root)]
-    for heading_text in dict.fromkeys(headings):
+    without an <h1> the page's part of the <title>. Failing that, a date opening the line
+    right above an <h1>."""
+    h1s = _page_headings(root)
+    for heading_text in dict.fromkeys(h1s or [_title_heading(root)]):
         if heading_text:
             claim = _date_below_heading(heading_text, seen, run_date)
             if claim:
                 return claim
+    for heading_text in dict.fromkeys(h1s):
+        claim = _date_above_heading(heading_text, seen, run_date)
+        if claim:
+            return claim
     return None
+
+
+def _date_above_heading(heading_text: str, seen: _SeenText, run_date: dt.date) -> DateClaim | None:
+    """A short line opening with a date right above the heading: many news CMSs print the
+    date over the headline ("05.02.2020 - Redaktion: Max Muster" / "Faire Lieferketten")."""
+    lines = seen.region.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.strip() == heading_text), None)
+    if not start:
+        return None
+    line = lines[start - 1]
+    found = find_full_date(line, run_date=run_date) if len(line) <= _MAX_BYLINE_CHARS else None
+    if found is None or found[0] != 0:
+        return None
+    _, _, parsed = found
+    if _OTHER_MEANING_VETO.search(line) or _COPYRIGHT.search(line) or _has_modified_cue(line):
+        return None
+    return make_claim(parsed, SOURCE_VISIBLE_TEXT, CONFIDENCE["visible_byline"])
 
 
 def _date_below_heading(heading_text: str, seen: _SeenText, run_date: dt.date) -> DateClaim | None:
@@ -1051,7 +1085,8 @@ _CUE_GAP = re.compile(
 )
 # Words that give a date another meaning than "published" or "changed".
 _OTHER_MEANING = (
-    r"veranstalt|termin|sitzung|frist|beginn|ende\b|öffnung|gültig|\bbis\b|\bab\b|anmeld"
+    # "Ende" the word, not nouns ending in -ende ("Alleinerziehende", "Studierende")
+    r"veranstalt|termin|sitzung|frist|beginn|\bende\b|öffnung|gültig|\bbis\b|\bab\b|anmeld"
     r"|geburt|ablauf|abgabe|stichtag|event|deadline|until|\bfrom\b|copyright|©"
     # a source cited ("abgerufen am"), a comment or review ("sagt:", "Bewertung vom"), a
     # software version, the end of a range ("9.–23. Februar 2017")

@@ -772,8 +772,55 @@ def test_cue_after_the_date(
         "Abgerufen am 09.11.2022",  # a cited source
         "Bewertung von Kirschi vom 23.05.2018",  # a review
         "Ausstellung 9.-23. Februar 2017",  # the end of a range
+        "Ende der Ausleihe: 03.11.2015",  # "Ende" the word
     ],
 )
 def test_dates_below_the_heading_that_mean_something_else(line: str) -> None:
     body = f"<main><h1>Stadtbibliothek am Markt</h1><p>{line}</p>{LOREM}</main>"
     assert page_dates(body)[0] is None
+
+
+def test_a_noun_ending_in_ende_gives_the_date_no_other_meaning() -> None:
+    # "ende" inside "Alleinerziehende" is not the word "Ende" (an end date).
+    line = "<p>Hilfe für Alleinerziehende | 19.11.2021</p>"
+    body = f"<main><h1>Mehr Kita-Plätze</h1>{line}{LOREM}</main>"
+    assert day(page_dates(body)[0]) == dt.date(2021, 11, 19)
+
+
+def test_date_line_right_above_the_heading() -> None:
+    body = (
+        "<main><p>05.02.2020 - Redaktion: Pressestelle</p>"
+        f"<h1>Neue Radwege im Stadtteil Süd</h1>{LOREM}</main>"
+    )
+    published, _ = page_dates(body)
+    assert published == DateClaim(dt.date(2020, 2, 5), SOURCE_VISIBLE_TEXT, 0.6)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "03.11.2015 bis 05.11.2015: Stadtfest",  # a date range, an event
+        "Stand: 03.11.2015",  # a modification date, and not opening the line
+        "Anmeldung bis 03.11.2015",
+    ],
+)
+def test_date_lines_above_the_heading_that_are_no_publication_date(
+    line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("extractors.page_dates.htmldate.find_date", lambda *a, **k: None)
+    body = f"<main><p>{line}</p><h1>Neue Radwege im Stadtteil Süd</h1>{LOREM}</main>"
+    assert page_dates(body)[0] is None
+
+
+def test_dateline_only_htmldate_finds_is_no_date_in_a_sentence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No heading to look below; htmldate finds the dateline, which opens a sentence but is
+    # not part of it ("… am 27.01.2022 vor dem Rathaus." would be).
+    monkeypatch.setattr("extractors.page_dates.htmldate.find_date", lambda *a, **k: "2022-01-27")
+    body = (
+        "<main><p>Von Erika Muster</p><p>27.01.2022 - Bei der Gedenkfeier im Rathaus "
+        "erinnerten die Bürgerinnen und Bürger an die Opfer des Nationalsozialismus.</p>"
+        f"{LOREM}</main>"
+    )
+    assert day(page_dates(body)[0]) == dt.date(2022, 1, 27)
