@@ -29,6 +29,7 @@ first, and returns the first that fires:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -37,8 +38,8 @@ from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 import lxml.html
 from lxml import etree
 
-from extractors.html_tree import parse_html, readable_text
-from extractors.main_text_bound import MainTextBound, main_text_bound
+from extractors.html_tree import content_region, parse_html, readable_text
+from extractors.main_text_bound import MainTextBound, plain_region_bound, walked_region_bound
 from extractors.records import FetchResult, HostProbe
 from extractors.text_decoding import decode_html
 
@@ -62,9 +63,14 @@ class PageText:
     """
 
     __slots__ = (
+        "_body",
+        "_body_lower",
         "_bound",
+        "_bound_words",
         "_html_lower",
+        "_main_lower",
         "_main_text",
+        "_region",
         "_root",
         "_words",
         "headings",
@@ -81,24 +87,34 @@ class PageText:
         html: str,
         is_html: bool,
         root: lxml.html.HtmlElement | None = None,
+        body: bytes = b"",
     ) -> None:
-        """`main_text` None: extract it from `root` when asked."""
+        """`main_text` None: extract it from `root` when asked. `body`: the bytes `html` was
+        decoded from (only a hint for `may_hold`, never evidence)."""
         self.title = title
         self.headings = headings
         self.html = html
         self.is_html = is_html
+        self._body = body
         self._root = root
         self._main_text = main_text
         self._words: int | None = None
         self._bound: MainTextBound | None = None
         self._html_lower: str | None = None
+        self._main_lower: str | None = None
+        self._body_lower: bytes | None = None
+        self._region: tuple[lxml.html.HtmlElement, bool] | None = None
+        # Answers of the bound, per word: the parked and the error check ask for some alike.
+        self._bound_words: dict[str, bool] = {}
 
     @property
     def main_text(self) -> str:
         if self._main_text is None:
             root = self._root
             assert root is not None  # set whenever main_text is left to extract
-            self._main_text = readable_text(root) or _clean(" ".join(_VISIBLE_TEXT(root)))
+            self._main_text = readable_text(root, self._region) or _clean(
+                " ".join(_VISIBLE_TEXT(root))
+            )
         return self._main_text
 
     @property
@@ -106,6 +122,17 @@ class PageText:
         if self._words is None:
             self._words = len(self.main_text.split())
         return self._words
+
+    def has_fewer_words(self, count: int) -> bool:
+        """`words < count`, without splitting all of a long main text."""
+        if self._words is not None:
+            return self._words < count
+        return len(self.main_text.split(None, count)) < count
+
+    @property
+    def has_main_text(self) -> bool:
+        """Whether `main_text` (and so `words`) is at hand without extracting it."""
+        return self._main_text is not None
 
     @property
     def html_lower(self) -> str:
@@ -116,15 +143,46 @@ class PageText:
     def may_hold(self, word_sets: tuple[tuple[str, ...], ...]) -> bool:
         """False only when the main text holds, for each set, not all of its (lower-case) words."""
         if self._main_text is not None or self._root is None:
-            text = self.main_text.lower()
+            if self._main_lower is None:
+                self._main_lower = self.main_text.lower()
+            text = self._main_lower
             return any(all(word in text for word in words) for words in word_sets)
-        html = self.html_lower
-        if any(all(word in html for word in words) for words in word_sets):
-            return True  # somewhere on the page: the bound would rarely rule the words out
-        if self._bound is None:
-            self._bound = main_text_bound(self._root)
+        if self._region is None:
+            # A region of plain markup (most simple pages) is bounded at once, without a walk.
+            self._region = content_region(self._root)
+            self._bound = plain_region_bound(self._region[0])
         bound = self._bound
-        return any(all(bound.may_contain(word) for word in words) for words in word_sets)
+        if bound is None:
+            # Walking the region costs more than extracting text from most real pages, and
+            # the words are usually somewhere in their HTML: then the answer is "maybe".
+            if self._body_may_hold(word_sets):
+                return True
+            bound = self._bound = walked_region_bound(self._region[0])
+        if not bound.exact_words:
+            return True
+        known = self._bound_words
+        for words in word_sets:
+            for word in words:
+                found = known.get(word)
+                if found is None:
+                    found = known[word] = bound.may_contain(word)
+                if not found:
+                    break
+            else:
+                return True
+        return False
+
+    def _body_may_hold(self, word_sets: tuple[tuple[str, ...], ...]) -> bool:
+        """Whether the raw bytes hold a set's words (UTF-8 spelling): a hint, not a bound."""
+        if self._body_lower is None:
+            self._body_lower = self._body.lower()
+        body = self._body_lower
+        return any(all(_utf8(word) in body for word in words) for words in word_sets)
+
+
+@functools.lru_cache(maxsize=256)
+def _utf8(word: str) -> bytes:
+    return word.encode("utf-8")
 
 
 def page_text(body: bytes, content_type: str | None) -> PageText | None:
@@ -143,7 +201,7 @@ def page_text(body: bytes, content_type: str | None) -> PageText | None:
         return PageText("", (), "", html, is_html=True)
     title = _clean(root.findtext(".//title") or "")
     headings = _headings(root)
-    return PageText(title, headings, None, html, is_html=True, root=root)
+    return PageText(title, headings, None, html, is_html=True, root=root, body=body)
 
 
 # Fallback when no content region is found (e.g. a body-less snippet lxml puts in <head>).
@@ -416,6 +474,10 @@ _PARKING_MARKERS: tuple[str, ...] = (
     "parklogic.com",
     "domainmarket.com",
 )
+# Every marker ends so; ".com" or ".net" in `html.lower()` needs one of these spellings, because
+# only ASCII letters lower-case to c, o, m, n, e or t (tests/test_soft_404_shortcuts.py checks
+# all of Unicode).
+_MARKER_ENDINGS = re.compile(r"\.(?:[cC][oO][mM]|[nN][eE][tT])")
 # A word of every parked phrase: a main text without any holds none of them.
 _PARKED_WORDS: tuple[tuple[str, ...], ...] = (("domain",), ("internetpr",))
 _PARKED_MAX_WORDS = 300  # a long page that mentions "domain parking" is an article about it
@@ -435,6 +497,10 @@ def parked_domain_reason(parts: PageText) -> str | None:
         for source, lowered in sources:
             if phrase in lowered:
                 return f"Geparkte Domain („{_as_written(phrase, source)}“)"
+    if not _MARKER_ENDINGS.search(parts.html):
+        return None  # no marker can be in the page: spares lower-casing and a search per marker
+    if parts.has_main_text and parts.words > _MARKER_MAX_WORDS:
+        return None  # known to be too long: the markers need not be looked for
     html = parts.html_lower
     # `in` first: it spares most pages the word count, and the pattern is slow on a long page.
     markers = [marker for marker in _PARKING_MARKERS if marker in html]
@@ -644,7 +710,11 @@ def probe_reason(result: FetchResult, page_fingerprint: str, parts: PageText | N
         )
     if not page_fingerprint or not probe.text:
         return None
-    if parts is not None and parts.words < _APP_SHELL_WORDS and _APP_ROOT.search(parts.html):
+    if (
+        parts is not None
+        and parts.has_fewer_words(_APP_SHELL_WORDS)
+        and _APP_ROOT.search(parts.html)
+    ):
         return None  # a JavaScript app shell: the server cannot show us the difference
     similarity = text_similarity(page_fingerprint, probe.text)
     if similarity >= SIMILARITY_THRESHOLD:
