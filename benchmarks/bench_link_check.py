@@ -442,7 +442,8 @@ def engine_worker(urls_file: str, out_file: str, settings_json: str, mode: str) 
     summary = {
         "fetch_s": time.perf_counter() - started,
         "classify_s": classify_s,
-        "longest_stall_s": max(stalls, default=0.0),
+        # Not measured in the worker processes of mode `processes-N`.
+        "longest_stall_s": max(stalls) if stalls else None,
         "health": health,
     }
     Path(out_file).write_text(json.dumps(summary), encoding="utf-8")
@@ -472,9 +473,12 @@ def run_engine(
         raise RuntimeError("engine worker failed")
     data = json.loads(out.read_text(encoding="utf-8"))
     note = f"fetch_all {data['fetch_s']:.2f} s"
+    if mode.startswith("processes-"):
+        note = f"shards in worker processes {data['fetch_s']:.2f} s (spawn included)"
     if mode == "verdicts":
         note += f" (classify in on_result {data['classify_s']:.2f} s)"
-    note += f", longest event-loop stall {data['longest_stall_s']:.2f} s"
+    if data["longest_stall_s"] is not None:
+        note += f", longest event-loop stall {data['longest_stall_s']:.2f} s"
     score = score_health(data["health"], links)
     if score.exact != len(links):
         counts = Counter(data["health"].values())
