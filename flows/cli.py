@@ -2,14 +2,20 @@
 
 Exit status: 0 the run completed (broken links are findings, not failures); 2 the run
 could not be done (bad option, catalogue unreadable, output unwritable); 3 the run was
-inconclusive (our own network looked down) and nothing was published.
+inconclusive (our own network looked down) and nothing was published; 130 the run was
+interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +26,11 @@ from flows.terminal_text import one_line, terminal_safe
 EXIT_OK = 0
 EXIT_FAILED = 2
 EXIT_INCONCLUSIVE = 3
+EXIT_INTERRUPTED = 130  # as a shell reports a program ended by Ctrl-C
+INTERRUPTED_MESSAGE = (
+    "linkpflege: run interrupted; the dataset is as it was before the run "
+    "(a publish cut short is completed by the next run)\n"
+)
 
 # Option name → settings field; the values the user did not give stay out of the flags,
 # so the environment and linkpflege.toml can still supply them.
@@ -153,7 +164,8 @@ def command_run(settings: Settings, flags: dict[str, Any]) -> int:
     options = {k: str(v) if isinstance(v, Path) else v for k, v in flags.items()}
     if settings.now is not None:
         options["now"] = settings.now.isoformat()
-    state = nightly_harvest(options=options, return_state=True)
+    with _interrupt_ends_run():
+        state = nightly_harvest(options=options, return_state=True)
     if state.is_completed():
         for line in state.result().lines():
             print(line)
@@ -161,6 +173,35 @@ def command_run(settings: Settings, flags: dict[str, Any]) -> int:
     if state.name == "Inconclusive":
         return _fail(state.message or "run inconclusive", EXIT_INCONCLUSIVE)
     return _fail(state.message or f"run ended in state {state.name}")
+
+
+@contextlib.contextmanager
+def _interrupt_ends_run() -> Iterator[None]:
+    """Ctrl-C ends a run at once, with one line, when Prefect runs its own temporary server.
+
+    That server is a child in our process group, so Ctrl-C stops it too; left alone, the
+    flow then kept reporting its crash to the vanished server for minutes, with pages of
+    tracebacks. Leaving at once is safe: whatever a run writes is replaced atomically or
+    journalled and completed by the next run (tests kill runs with SIGKILL at every stage),
+    and worker processes die with the run. With a real Prefect server (PREFECT_API_URL),
+    Prefect's own handling stays, so the server learns that the run crashed.
+    """
+    from prefect.settings import get_current_settings
+
+    own_server = not get_current_settings().api.url  # env or Prefect profile
+    if not own_server or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave(signum: int, frame: object) -> None:
+        os.write(sys.stderr.fileno(), INTERRUPTED_MESSAGE.encode())
+        os._exit(EXIT_INTERRUPTED)
+
+    previous = signal.signal(signal.SIGINT, leave)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str, Any]) -> int:

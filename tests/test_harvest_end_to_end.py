@@ -7,13 +7,16 @@ import csv
 import datetime as dt
 import io
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from local_web import LocalWeb, Reply, closed_port
+from process_state import orphans_after
 from pypdf import PdfWriter
 
 from flows.dataset_schema import ENTRIES_SCHEMA, HISTORY_SCHEMA, LINKS_SCHEMA, SCHEMA_VERSION
@@ -481,3 +484,72 @@ def test_settings_used_by_the_tests_are_the_documented_ones(tmp_path: Path):
     settings = load_settings(options(tmp_path / "c.csv", tmp_path, NIGHT1))
     assert settings.allow_private_addresses is True
     assert settings.run_date() == dt.date(2026, 11, 25)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups and /proc")
+def test_ctrl_c_ends_a_run_at_once_and_keeps_the_dataset(tmp_path: Path):
+    """Ctrl-C reaches the whole process group, Prefect's temporary server included; the run
+    must then end with one line, not hang reporting to the vanished server."""
+    with LocalWeb() as web:
+        web.route("/lotsen", Reply.html("<title>Lotsen</title><p>Lotsen begleiten.</p>"))
+        web.route("/langsam", Reply.html("<p>Spät.</p>", delay=60))
+        catalog = tmp_path / "catalog.csv"
+        catalog.write_text(
+            "entry_id,provider,title,link_label,url\n"
+            f"lotsen,Stadt A,Lotsen,Weitere Informationen,{web.url('/lotsen')}\n",
+            encoding="utf-8",
+        )
+        data_dir = tmp_path / "data"
+        common = ["--catalog", str(catalog), "--data-dir", str(data_dir)]
+        common += ["--allow-private-addresses", "--per-host-interval", "0"]
+        first = _run_cli("run", *common, "--now", NIGHT1, cwd=tmp_path)
+        assert first.returncode == 0, first.stderr
+        published = {p: p.read_bytes() for p in (data_dir / "curated").rglob("*") if p.is_file()}
+
+        with catalog.open("a", encoding="utf-8") as more:
+            more.write(f"langsam,Stadt B,Spät,Weitere Informationen,{web.url('/langsam')}\n")
+        env = dict(os.environ)
+        env.pop("PREFECT_API_URL", None)
+        linkpflege = str(Path(sys.executable).with_name("linkpflege"))
+        command = [linkpflege, "run", *common, "--now", NIGHT2, "--fetch-processes", "2"]
+        run = subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group, as a terminal gives it
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while web.count("/langsam") == 0 and time.monotonic() < deadline:
+                assert run.poll() is None, run.communicate()
+                time.sleep(0.2)
+            group = os.getpgid(run.pid)
+            members = [pid for pid in _group_members(group) if pid != run.pid]
+            assert members  # Prefect's server and the fetch worker at least
+            os.killpg(group, signal.SIGINT)
+            _, stderr = run.communicate(timeout=30)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+                run.communicate()
+    assert run.returncode == 130, stderr
+    assert "linkpflege: run interrupted; the dataset is as it was before the run" in stderr
+    after = {p: p.read_bytes() for p in (data_dir / "curated").rglob("*") if p.is_file()}
+    assert after == published
+    assert orphans_after(members) == [], f"left behind: {members}"
+
+
+def _group_members(group: int) -> list[int]:
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            members.append(int(stat.parent.name))
+    return members
