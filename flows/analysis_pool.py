@@ -9,44 +9,25 @@ default setting) it runs in one thread of this process. Workers pay for themselv
 only on long lists: each one starts a Python and imports the extractors (about a
 second of CPU), which a catalogue of a few dozen links never earns back.
 
-A worker must not outlive its run: if the run process is killed (kill -9, the OOM
-killer), Linux sends the workers SIGKILL too (PR_SET_PDEATHSIG), instead of leaving
-them idle for ever.
+Workers die with the run, also on kill -9, and are started by a keeper thread that
+lives as long as the pool (`flows.worker_processes` says why).
 
-Workers are started with "spawn", not "fork": the run process has threads
-(Prefect's, the progress display's) whose locks a forked child would inherit held.
 What is submitted must be a module-level function of a module importable without
 side effects (`extractors.*`), with picklable arguments and result.
 """
 
 from __future__ import annotations
 
-import ctypes
-import multiprocessing
-import os
-import signal
-import sys
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import ParamSpec, TypeVar
 
+from flows.worker_processes import WorkerKeeper
+
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent: int) -> None:
-    """Worker initializer: SIGKILL this worker when the run process dies (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
 
 
 class AnalysisPool:
@@ -55,6 +36,7 @@ class AnalysisPool:
     def __init__(self, processes: int) -> None:
         self.processes = processes
         self._executor: Executor | None = None
+        self._keeper: WorkerKeeper | None = None
 
     def __enter__(self) -> AnalysisPool:
         self._executor = self._start()
@@ -62,13 +44,9 @@ class AnalysisPool:
 
     def _start(self) -> Executor:
         if self.processes > 0:
-            context = multiprocessing.get_context("spawn")
-            return ProcessPoolExecutor(
-                max_workers=self.processes,
-                mp_context=context,
-                initializer=die_with_parent,
-                initargs=(os.getpid(),),
-            )
+            if self._keeper is None:
+                self._keeper = WorkerKeeper("analysis-keeper")
+            return self._keeper.start_pool(self.processes)
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="analyse")
 
     def __exit__(
@@ -81,6 +59,9 @@ class AnalysisPool:
         # After a failure, queued pages are not worth analysing: the run is lost anyway.
         self._executor.shutdown(wait=True, cancel_futures=exc_type is not None)
         self._executor = None
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None
 
     def submit(self, function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Future[R]:
         if self._executor is None:

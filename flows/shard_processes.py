@@ -8,8 +8,8 @@ and checks them in N worker processes side by side, each with its own event loop
 and part of the global concurrency. A host still lives in exactly one shard, so its
 politeness limits, robots.txt and soft-404 probe stay in one place.
 
-Workers are started with "spawn" (the run process has threads whose locks a fork would
-inherit held) and die with the run, also on kill -9 (`analysis_pool.die_with_parent`).
+Workers are started with "spawn" and die with the run, also on kill -9; all of them are
+started by one keeper thread that lives as long as the pool (`flows.worker_processes`).
 Each worker reports every finished URL through a queue, so the progress display in the
 run process keeps moving. If a worker dies (the OOM killer, a crash in a C parser), its
 shard is checked once more in fresh workers; a shard that kills its worker twice fails
@@ -18,7 +18,6 @@ the run, with the previous dataset left as it was.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
@@ -29,7 +28,8 @@ from multiprocessing.queues import SimpleQueue
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from flows.analysis_pool import AnalysisPool, die_with_parent
+from flows.analysis_pool import AnalysisPool
+from flows.worker_processes import SPAWN, WorkerKeeper, die_with_parent
 
 if TYPE_CHECKING:
     # Types only: a worker process imports this module first (its initializer lives
@@ -98,10 +98,10 @@ class ShardProcesses:
         self.processes = processes
         self._worker = worker
         self._on_finished = on_finished
-        self._context = multiprocessing.get_context("spawn")
-        self._finished: SimpleQueue[str | None] = self._context.SimpleQueue()
+        self._finished: SimpleQueue[str | None] = SPAWN.SimpleQueue()
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._keeper = WorkerKeeper("shard-keeper")
         self._drain = threading.Thread(target=self._drain_finished, name="shard-progress")
 
     def __enter__(self) -> ShardProcesses:
@@ -119,17 +119,13 @@ class ShardProcesses:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=exc_type is not None)
+        self._keeper.close()
         self._finished.put(None)
         self._drain.join()
         self._finished.close()
 
     def _start(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self.processes,
-            mp_context=self._context,
-            initializer=_start_worker,
-            initargs=(os.getpid(), self._finished),
-        )
+        return self._keeper.start_pool(self.processes, _start_worker, (os.getpid(), self._finished))
 
     def _drain_finished(self) -> None:
         while (url := self._finished.get()) is not None:

@@ -9,17 +9,20 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from crashing_shard_workers import crash_always, crash_first_time, scratch_job
+from crashing_shard_workers import crash_always, crash_first_time, scratch_job, worker_pid
 from local_run import local_run_settings
 from local_web import LocalWeb, Reply
 from process_state import orphans_after
 
 import flows.harvest_flow as harvest_flow
+from flows.analysis_pool import AnalysisPool
 from flows.harvest_flow import RunFailed, harvest
 from flows.http_fetch import FetchSettings
 from flows.run_settings import SettingsError, load_settings
@@ -179,3 +182,30 @@ def test_fetch_workers_die_with_a_killed_run(tmp_path: Path) -> None:
     pids = [int(pid) for pid in done.stdout.split()]
     assert pids and os.getpid() not in pids
     assert orphans_after(pids) == [], f"orphaned workers of {pids}"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_outlive_the_thread_that_first_used_them(tmp_path: Path) -> None:
+    """Linux kills a worker when the *thread* that started it ends (PR_SET_PDEATHSIG): a
+    shard task's thread that ends must not take the worker other shards still use."""
+    job = scratch_job(tmp_path)
+    with ShardProcesses(1, lambda _: None, worker=worker_pid) as processes:
+        first: list[tuple[str, int]] = []
+        short_lived = threading.Thread(
+            target=lambda: first.extend(processes.check(("https://a.example/",), job, {}))
+        )
+        short_lived.start()
+        short_lived.join()
+        time.sleep(0.5)  # the signal, were it sent, has arrived by now
+        second = processes.check(("https://b.example/",), job, {})
+    assert first[0][1] == second[0][1]  # the same worker, not a replacement
+    with AnalysisPool(1) as analysis:
+        pids: list[int] = []
+        short_lived = threading.Thread(
+            target=lambda: pids.append(analysis.submit(os.getpid).result())
+        )
+        short_lived.start()
+        short_lived.join()
+        time.sleep(0.5)
+        pids.append(analysis.submit(os.getpid).result(timeout=60))
+    assert pids[0] == pids[1]
