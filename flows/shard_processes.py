@@ -28,6 +28,7 @@ from multiprocessing.queues import SimpleQueue
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from extractors.url_redaction import redact_userinfo
 from flows.analysis_pool import AnalysisPool
 from flows.worker_processes import SPAWN, WorkerKeeper, die_with_parent
 
@@ -128,8 +129,11 @@ class ShardProcesses:
         return self._keeper.start_pool(self.processes, _start_worker, (os.getpid(), self._finished))
 
     def _drain_finished(self) -> None:
+        reported: set[str] = set()  # a shard checked again after a crash reports again
         while (url := self._finished.get()) is not None:
-            self._on_finished(url)
+            if url not in reported:
+                reported.add(url)
+                self._on_finished(url)
 
     def submit(
         self, urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
@@ -175,7 +179,7 @@ class ShardProcesses:
                 outcome.set_exception(
                     ShardWorkerDied(
                         f"a fetch worker process died twice while checking a shard of "
-                        f"{len(urls)} URLs (first: {urls[0] if urls else '-'})"
+                        f"{len(urls)} URLs (first: {redact_userinfo(urls[0]) if urls else '-'})"
                     )
                 )
             else:

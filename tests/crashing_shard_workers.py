@@ -40,3 +40,14 @@ def worker_pid(
     urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
 ) -> list[tuple[str, int]]:
     return [(url, os.getpid()) for url in urls]
+
+
+def report_then_crash_first_time(
+    urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
+) -> list[tuple[str, str]]:
+    """Reports every URL finished, then dies the first time (its shard is checked again)."""
+    from flows.shard_processes import report_finished
+
+    for url in urls:
+        report_finished(url)
+    return crash_first_time(urls, job, validators)

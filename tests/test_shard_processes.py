@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from crashing_shard_workers import crash_always, crash_first_time, scratch_job, worker_pid
+from crashing_shard_workers import (
+    crash_always,
+    crash_first_time,
+    report_then_crash_first_time,
+    scratch_job,
+    worker_pid,
+)
 from local_run import local_run_settings
 from local_web import LocalWeb, Reply
 from process_state import orphans_after
@@ -132,6 +138,14 @@ def test_a_worker_that_dies_once_costs_a_second_attempt_not_the_shard(tmp_path: 
     with ShardProcesses(1, lambda _: None, worker=crash_first_time) as processes:
         result = processes.check(("https://a.example/1",), scratch_job(tmp_path), {})
     assert result == [("https://a.example/1", "checked")]
+
+
+def test_a_shard_checked_again_is_counted_once_in_the_progress(tmp_path: Path) -> None:
+    urls = ("https://a.example/1", "https://a.example/2")
+    finished: list[str] = []
+    with ShardProcesses(1, finished.append, worker=report_then_crash_first_time) as processes:
+        assert len(processes.check(urls, scratch_job(tmp_path), {})) == 2
+    assert sorted(finished) == list(urls)
 
 
 def test_a_shard_that_kills_its_worker_twice_fails_the_run_and_keeps_the_dataset(
