@@ -6,7 +6,7 @@ process that work shares one core with the event loop (Python threads do not run
 Python code in parallel), so the whole run was bound by analysis while the other
 cores idled. `AnalysisPool(processes=n)` runs it in `n` worker processes; with 0 (the
 default setting) it runs in one thread of this process. Workers pay for themselves
-only on long lists: each one starts a Python and imports the extractors (about a
+only on long lists: each one starts a Python and imports the extractors (about half a
 second of CPU), which a catalogue of a few dozen links never earns back.
 
 Workers die with the run, also on kill -9, and are started by a keeper thread that
