@@ -84,7 +84,12 @@ def check_shard_in_worker(
 
 
 class ShardProcesses:
-    """A context manager; `check(shard, job, validators)` from any thread of the run."""
+    """A context manager; `check(shard, job, validators)` from any thread of the run.
+
+    Each worker process is a pool of its own: when one dies, only the shard it held is
+    checked again, not the shards the other workers are in the middle of (their hosts
+    would be asked twice in one night).
+    """
 
     def __init__(
         self,
@@ -101,12 +106,16 @@ class ShardProcesses:
         self._on_finished = on_finished
         self._finished: SimpleQueue[str | None] = SPAWN.SimpleQueue()
         self._lock = threading.Lock()
-        self._executor: ProcessPoolExecutor | None = None
+        self._slots: list[ProcessPoolExecutor] = []
+        self._busy: list[int] = []  # shards running or queued, per slot
+        self._open = False
         self._keeper = WorkerKeeper("shard-keeper")
         self._drain = threading.Thread(target=self._drain_finished, name="shard-progress")
 
     def __enter__(self) -> ShardProcesses:
-        self._executor = self._start()
+        self._slots = [self._start() for _ in range(self.processes)]
+        self._busy = [0] * self.processes
+        self._open = True
         self._drain.start()
         return self
 
@@ -117,16 +126,17 @@ class ShardProcesses:
         traceback: TracebackType | None,
     ) -> None:
         with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=exc_type is not None)
+            self._open = False
+            slots = list(self._slots)
+        for slot in slots:
+            slot.shutdown(wait=True, cancel_futures=exc_type is not None)
         self._keeper.close()
         self._finished.put(None)
         self._drain.join()
         self._finished.close()
 
     def _start(self) -> ProcessPoolExecutor:
-        return self._keeper.start_pool(self.processes, _start_worker, (os.getpid(), self._finished))
+        return self._keeper.start_pool(1, _start_worker, (os.getpid(), self._finished))
 
     def _drain_finished(self) -> None:
         reported: set[str] = set()  # a shard checked again after a crash reports again
@@ -158,22 +168,26 @@ class ShardProcesses:
         attempt: int,
     ) -> None:
         with self._lock:
-            executor = self._executor
-            if executor is None:
+            if not self._open:
                 outcome.set_exception(RuntimeError("use ShardProcesses as a context manager"))
                 return
+            index = min(range(len(self._slots)), key=lambda i: self._busy[i])
+            slot = self._slots[index]
+            self._busy[index] += 1
             try:
-                running = executor.submit(self._worker, urls, job, validators)
+                running = slot.submit(self._worker, urls, job, validators)
             except BrokenProcessPool:
                 running = Future()
                 running.set_exception(BrokenProcessPool("worker process died"))
 
         def settle(done: Future[ShardResult]) -> None:
+            with self._lock:
+                self._busy[index] -= 1
             error = done.exception()
             if error is None:
                 outcome.set_result(done.result())
             elif isinstance(error, BrokenProcessPool) and attempt == 1:
-                self._restart(executor)
+                self._restart(index, slot)
                 self._submit(outcome, urls, job, validators, attempt=2)
             elif isinstance(error, BrokenProcessPool):
                 outcome.set_exception(
@@ -187,10 +201,10 @@ class ShardProcesses:
 
         running.add_done_callback(settle)
 
-    def _restart(self, broken: ProcessPoolExecutor) -> None:
-        """Replace a broken pool once, however many shards noticed it."""
+    def _restart(self, index: int, broken: ProcessPoolExecutor) -> None:
+        """Replace a dead worker once, however many of its shards noticed."""
         with self._lock:
-            if self._executor is not broken:
+            if not self._open or self._slots[index] is not broken:
                 return
             broken.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._start()
+            self._slots[index] = self._start()

@@ -19,6 +19,7 @@ import pytest
 from crashing_shard_workers import (
     crash_always,
     crash_first_time,
+    crash_once_or_count,
     report_then_crash_first_time,
     scratch_job,
     worker_pid,
@@ -138,6 +139,18 @@ def test_a_worker_that_dies_once_costs_a_second_attempt_not_the_shard(tmp_path: 
     with ShardProcesses(1, lambda _: None, worker=crash_first_time) as processes:
         result = processes.check(("https://a.example/1",), scratch_job(tmp_path), {})
     assert result == [("https://a.example/1", "checked")]
+
+
+def test_a_dying_worker_costs_only_its_own_shard_a_second_check(tmp_path: Path) -> None:
+    """The other worker's shard is not checked again: its hosts are not asked twice."""
+    job = scratch_job(tmp_path)
+    with ShardProcesses(2, lambda _: None, worker=crash_once_or_count) as processes:
+        calm = processes.submit(("https://b.example/1",), job, {})
+        time.sleep(0.3)  # the calm shard is running when the other worker dies
+        crashing = processes.submit(("https://a.example/crash",), job, {})
+        assert crashing.result(timeout=120) == [("https://a.example/crash", "checked")]
+        assert calm.result(timeout=120) == [("https://b.example/1", "checked")]
+    assert (tmp_path / "runs.txt").read_text().splitlines() == ["https://b.example/1"]
 
 
 def test_a_shard_checked_again_is_counted_once_in_the_progress(tmp_path: Path) -> None:
