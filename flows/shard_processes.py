@@ -12,7 +12,7 @@ Workers are started with "spawn" and die with the run, also on kill -9; all of t
 started by one keeper thread that lives as long as the pool (`flows.worker_processes`).
 Each worker reports every finished URL through a queue, so the progress display in the
 run process keeps moving. If a worker dies (the OOM killer, a crash in a C parser), its
-shard is checked once more in fresh workers; a shard that kills its worker twice fails
+shard is checked once more by a fresh worker; a shard that kills its worker twice fails
 the run, with the previous dataset left as it was.
 """
 
