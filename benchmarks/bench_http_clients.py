@@ -36,7 +36,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from sim_web import SimWeb, SimWebConfig
+from sim_web import SimWeb, add_web_options, config_from_options
 
 CLIENTS = ("linkpflege transport", "httpx", "httpcore", "aiohttp", "httpx over aiohttp")
 NEEDS = {"aiohttp": ("aiohttp",), "httpx over aiohttp": ("aiohttp", "httpx_aiohttp")}
@@ -136,14 +136,12 @@ def installed(client: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--urls", type=int, default=10_000)
-    parser.add_argument("--hosts", type=int, default=100)
-    parser.add_argument("--latency-ms", type=float, default=20.0)
-    parser.add_argument("--page-kb", type=float, default=16.0)
+    add_web_options(parser)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
 
-    config = SimWebConfig(hosts=args.hosts, latency_ms=args.latency_ms, page_kb=args.page_kb)
+    config = config_from_options(args)
     rows: dict[str, list[dict[str, float]]] = {client: [] for client in CLIENTS}
     missing = [client for client in CLIENTS if not installed(client)]
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))

@@ -48,7 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim_web import SimLink, SimStats, SimWeb, SimWebConfig
+from sim_web import SimLink, SimStats, SimWeb, add_web_options, config_from_options
 
 from extractors.records import FetchResult
 
@@ -794,7 +794,7 @@ def plan(bench: Bench, links: list[SimLink]) -> tuple[list[Job], list[Job]]:
 
 
 def benchmark(args: argparse.Namespace) -> str:
-    config = SimWebConfig(hosts=args.hosts, latency_ms=args.latency_ms, page_kb=args.page_kb)
+    config = config_from_options(args)
     work = Path(tempfile.mkdtemp(prefix="linkpflege-bench-"))
     work.chmod(0o755)  # LinkChecker (as nobody) reads its config below it
     machine = machine_lines()
@@ -869,9 +869,7 @@ def benchmark(args: argparse.Namespace) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--urls", type=int, default=10_000, help="URLs in the list (10000)")
-    parser.add_argument("--hosts", type=int, default=100, help="simulated hosts (100)")
-    parser.add_argument("--latency-ms", type=float, default=20.0, help="per request (20)")
-    parser.add_argument("--page-kb", type=float, default=16.0, help="page size in KiB (16)")
+    add_web_options(parser)
     parser.add_argument("--concurrency", type=int, default=32, help="for every tool (32)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per URL (10)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the fast rows (3)")

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from sim_web import SimWeb, SimWebConfig
+from sim_web import SimWeb, add_web_options, config_from_options
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -62,13 +62,11 @@ def night(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--urls", type=int, default=2000)
-    parser.add_argument("--hosts", type=int, default=50)
-    parser.add_argument("--latency-ms", type=float, default=20.0)
-    parser.add_argument("--page-kb", type=float, default=16.0)
+    add_web_options(parser, hosts=50)
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args(argv)
 
-    config = SimWebConfig(hosts=args.hosts, latency_ms=args.latency_ms, page_kb=args.page_kb)
+    config = config_from_options(args)
     with SimWeb(config) as web, tempfile.TemporaryDirectory(prefix="lp-second-night-") as tmp:
         catalog = Path(tmp) / "catalog.csv"
         with catalog.open("w", encoding="utf-8", newline="") as stream:

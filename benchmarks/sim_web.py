@@ -77,6 +77,19 @@ class SimWebConfig:
         ]
 
 
+def add_web_options(parser: argparse.ArgumentParser, *, hosts: int = 100) -> None:
+    """--hosts, --latency-ms, --page-kb: the web's shape, for every script that starts one."""
+    parser.add_argument("--hosts", type=int, default=hosts, help=f"simulated hosts ({hosts})")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="per request (20)")
+    parser.add_argument("--page-kb", type=float, default=16.0, help="page size in KiB (16)")
+
+
+def config_from_options(args: argparse.Namespace, **more: object) -> SimWebConfig:
+    """The `SimWebConfig` the options of `add_web_options` (and `more`) describe."""
+    shape = {"hosts": args.hosts, "latency_ms": args.latency_ms, "page_kb": args.page_kb}
+    return SimWebConfig(**shape, **more)  # type: ignore[arg-type]
+
+
 def host_addresses(hosts: int) -> list[str]:
     """The loopback addresses of the simulated hosts, in order."""
     first = ipaddress.IPv4Address(FIRST_HOST_ADDRESS)
@@ -559,19 +572,11 @@ class SimWeb:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the simulated web until SIGTERM/Ctrl-C.")
-    parser.add_argument("--hosts", type=int, default=100)
-    parser.add_argument("--latency-ms", type=float, default=20.0)
-    parser.add_argument("--page-kb", type=float, default=16.0)
+    add_web_options(parser)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--linkchecker-header", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args(argv)
-    config = SimWebConfig(
-        hosts=args.hosts,
-        latency_ms=args.latency_ms,
-        page_kb=args.page_kb,
-        port=args.port,
-        linkchecker_header=args.linkchecker_header,
-    )
+    config = config_from_options(args, port=args.port, linkchecker_header=args.linkchecker_header)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(config))
     return 0
