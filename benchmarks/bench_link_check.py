@@ -34,6 +34,7 @@ import csv
 import datetime as dt
 import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -49,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim_web import SimLink, SimStats, SimWeb, add_web_options, config_from_options
+from sim_web_in_process import InProcessWeb
 
 from extractors.records import FetchResult
 
@@ -267,8 +269,13 @@ class Job:
             f"{statistics.median(m.cpu_s for m, *_ in self.runs):.1f}",
             f"{self.peak_rss_mb:.0f}",
             score.text(self.urls),
-            f"{stats.busiest_host_requests} / {stats.max_in_flight_per_host}",
-            f"{stats.total_connections:,} / {stats.total_requests:,}",
+            # The in-process web's requests never reach the simulated web's sockets.
+            f"{stats.busiest_host_requests} / {stats.max_in_flight_per_host}"
+            if stats.total_requests
+            else "– (in-process)",
+            f"{stats.total_connections:,} / {stats.total_requests:,}"
+            if stats.total_requests
+            else "– (no sockets)",
             f"{statistics.median(m.other_load for m, *_ in self.runs):.2f}",
         ]
 
@@ -362,7 +369,26 @@ def engine_in_processes(urls: list[str], settings: object, processes: int) -> di
         return dict(pair for future in futures for pair in future.result())
 
 
-def engine_worker(urls_file: str, out_file: str, settings_json: str, mode: str) -> int:
+def replacement_transport(mode: str, web_json: str) -> object | None:
+    """The transport of modes `in-process` and `aiohttp`; None: the engine's own."""
+    if mode == "in-process":
+        from sim_web import SimWebConfig
+
+        return InProcessWeb(SimWebConfig(**json.loads(web_json)))
+    if mode == "aiohttp":
+        import aiohttp
+        from httpx_aiohttp import AiohttpTransport
+
+        # No limits of aiohttp's own: the engine's HostLimiter bounds concurrency.
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+        session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
+        return AiohttpTransport(client=session)
+    return None
+
+
+def engine_worker(
+    urls_file: str, out_file: str, settings_json: str, mode: str, web_json: str = "{}"
+) -> int:
     """Child process: fetch the list with `fetch_all` as a shard does; write JSON.
 
     mode `verdicts`: each result is classified in `on_result` (`extractors.health.classify`,
@@ -373,6 +399,11 @@ def engine_worker(urls_file: str, out_file: str, settings_json: str, mode: str) 
     run's admission gate as backpressure; the event loop only fetches.
     mode `processes-N`: as `verdicts`, but in N fetch worker processes side by side, one
     shard of hosts each (`flows.shard_processes`, as `linkpflege run --fetch-processes N`).
+    mode `in-process`: as `verdicts`, over `sim_web_in_process.InProcessWeb` (the simulated
+    web's answers after its latency, no sockets; shape from `web_json`): the engine's floor
+    with an HTTP client that costs nothing.
+    mode `aiohttp`: as `verdicts`, over httpx-aiohttp's transport (aiohttp's connection
+    pool and C parser under httpx's API) instead of our httpx/httpcore one.
     A side task measures how long the event loop is ever blocked (it asks for 50 ms).
     """
     import asyncio
@@ -406,7 +437,15 @@ def engine_worker(urls_file: str, out_file: str, settings_json: str, mode: str) 
     async def check() -> None:
         watcher = asyncio.create_task(watch_loop())
         try:
-            await fetch_all(urls, settings, on_result=on_result, keep_bodies=False)
+            transport = replacement_transport(mode, web_json)
+            await fetch_all(
+                urls, settings, on_result=on_result, keep_bodies=False, transport=transport
+            )
+            if isinstance(transport, InProcessWeb):
+                counters = transport.server.counters.values()
+                web_stats["requests"] = sum(counter.requests for counter in counters)
+                web_stats["busiest"] = max(counter.requests for counter in counters)
+                web_stats["max_in_flight"] = max(counter.max_in_flight for counter in counters)
         finally:
             watcher.cancel()
 
@@ -429,6 +468,7 @@ def engine_worker(urls_file: str, out_file: str, settings_json: str, mode: str) 
             watcher.cancel()
 
     verdicts: dict[str, Future[object]] = {}
+    web_stats: dict[str, int] = {}
     started = time.perf_counter()
     if mode.startswith("processes-"):
         health.update(engine_in_processes(urls, settings, int(mode.removeprefix("processes-"))))
@@ -444,6 +484,7 @@ def engine_worker(urls_file: str, out_file: str, settings_json: str, mode: str) 
         "classify_s": classify_s,
         # Not measured in the worker processes of mode `processes-N`.
         "longest_stall_s": max(stalls) if stalls else None,
+        "in_process_web": web_stats or None,
         "health": health,
     }
     Path(out_file).write_text(json.dumps(summary), encoding="utf-8")
@@ -458,6 +499,8 @@ def run_engine(
     mode: str = "verdicts",
 ) -> Outcome:
     out = bench.work / "engine.json"
+    web = {"hosts": bench.args.hosts, "latency_ms": bench.args.latency_ms}
+    web["page_kb"] = bench.args.page_kb
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -466,6 +509,7 @@ def run_engine(
         str(out),
         json.dumps(settings),
         mode,
+        json.dumps(web),
     ]
     measured = bench.measure(command, child_env(), bench.work)
     if measured.exit_code != 0:
@@ -475,8 +519,14 @@ def run_engine(
     note = f"fetch_all {data['fetch_s']:.2f} s"
     if mode.startswith("processes-"):
         note = f"shards in worker processes {data['fetch_s']:.2f} s (spawn included)"
-    if mode == "verdicts":
+    if mode in ("verdicts", "in-process", "aiohttp"):
         note += f" (classify in on_result {data['classify_s']:.2f} s)"
+    if data.get("in_process_web"):
+        web_stats = data["in_process_web"]
+        note += (
+            f", {web_stats['requests']:,} requests answered in-process (busiest host "
+            f"{web_stats['busiest']}, at most {web_stats['max_in_flight']} in flight)"
+        )
     if data["longest_stall_s"] is not None:
         note += f", longest event-loop stall {data['longest_stall_s']:.2f} s"
     score = score_health(data["health"], links)
@@ -748,6 +798,27 @@ def plan(bench: Bench, links: list[SimLink]) -> tuple[list[Job], list[Job]]:
             lambda: run_engine(bench, urls_file, links, lifted, "transport"),
         )
     )
+    if importlib.util.find_spec("httpx_aiohttp") is not None:
+        fast.append(
+            Job(
+                "Linkpflege engine over httpx-aiohttp",
+                f"concurrency {conc}, per host {conc}, interval 0; verdicts in `on_result`; "
+                "aiohttp's pool and parser under httpx (`httpx_aiohttp.AiohttpTransport`) "
+                "instead of ours: what a faster HTTP client would give",
+                len(links),
+                lambda: run_engine(bench, urls_file, links, lifted, "aiohttp"),
+            )
+        )
+    fast.append(
+        Job(
+            "Linkpflege engine, in-process web",
+            f"concurrency {conc}, per host {conc}, interval 0; verdicts in `on_result`; the "
+            "same answers after the same latency from an in-process transport, no sockets "
+            "(`sim_web_in_process.py`): the engine's floor with an HTTP client that costs nothing",
+            len(links),
+            lambda: run_engine(bench, urls_file, links, lifted, "in-process"),
+        )
+    )
     fast.append(
         Job(
             ENGINE,
@@ -903,7 +974,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "engine-worker":
-        return engine_worker(*argv[1:5])
+        return engine_worker(*argv[1:6])
     args = build_parser().parse_args(argv)
     if args.polite_urls is None:
         args.polite_urls = min(args.urls, 100 * args.hosts)

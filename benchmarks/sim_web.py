@@ -316,7 +316,10 @@ class _Pages:
 # --------------------------------------------------------------------------- server
 
 
-class _SimServer:
+class SimServer:
+    """What the simulated hosts answer, and what they counted: shared by the socket server
+    below and the in-process transport (`sim_web_in_process.py`)."""
+
     def __init__(self, config: SimWebConfig) -> None:
         self.config = config
         self.pages = _Pages(config)
@@ -375,7 +378,7 @@ class _SimServer:
 class _Connection(asyncio.Protocol):
     """Minimal HTTP/1.1: request head up to the blank line, no request bodies."""
 
-    def __init__(self, server: _SimServer) -> None:
+    def __init__(self, server: SimServer) -> None:
         self.server = server
         self.buffer = b""
         self.transport: asyncio.Transport | None = None
@@ -474,7 +477,7 @@ def _bind_all(addresses: list[str], port: int) -> tuple[int, list[socket.socket]
 
 async def serve(config: SimWebConfig, announce: bool = True) -> None:
     """Serve until cancelled. Prints the READY line (with the port) when listening."""
-    server = _SimServer(config)
+    server = SimServer(config)
     addresses = [CONTROL_ADDRESS, *host_addresses(config.hosts)]
     port, sockets = _bind_all(addresses, config.port)
     loop = asyncio.get_running_loop()

@@ -99,3 +99,36 @@ def test_titles_and_main_text_on_the_sample_do_not_drop(scored: tuple[ModuleType
     assert titles.total > 0
     assert titles.contained / titles.total >= TITLE_CONTAINMENT_FLOOR, titles
     assert main_text.f1 is not None and main_text.f1 >= MAIN_TEXT_F1_FLOOR, main_text
+
+
+def test_fallback_column_takes_htmldate_only_where_ours_abstains() -> None:
+    # Pure scoring logic: no gold data needed.
+    bench = _load_benchmark()
+    day = dt.date(2015, 11, 3)
+    other = dt.date(2024, 1, 9)
+
+    def entry(key: str, gold: dt.date | None) -> object:
+        return bench.GoldEntry("htmldate", key, key, key, gold, undated=gold is None)
+
+    results = [
+        (
+            entry("a", day),
+            {"ours": bench.Prediction(date=day), "htmldate": bench.Prediction(other)},
+        ),
+        (entry("b", day), {"ours": bench.Prediction(), "htmldate": bench.Prediction(date=day)}),
+        (entry("c", None), {"ours": bench.Prediction(), "htmldate": bench.Prediction(date=other)}),
+        (entry("d", day), {"ours": bench.Prediction()}),  # htmldate did not run: no column
+    ]
+    bench.add_fallback_column(results)
+
+    assert [p.get(bench.FALLBACK) for _, p in results] == [
+        bench.Prediction(date=day),
+        bench.Prediction(date=day),
+        bench.Prediction(date=other),
+        None,
+    ]
+    score = bench.date_score(results, bench.FALLBACK)
+    assert (score.correct, score.wrong, score.missing) == (2, 0, 0)
+    assert (score.undated, score.undated_dated) == (1, 1)
+    ours = bench.date_score(results, "ours")
+    assert (ours.correct, ours.missing, ours.undated_dated) == (1, 2, 0)

@@ -147,3 +147,53 @@ def test_keep_alive_and_concurrency_are_recorded(web: sim_web.SimWeb) -> None:
     assert stats.hosts["127.0.0.2"].max_in_flight == 1
     assert stats.hosts["127.0.0.4"].max_in_flight >= 3  # thread start-up may stagger one
     assert stats.max_in_flight_per_host == stats.hosts["127.0.0.4"].max_in_flight
+
+
+def _load_in_process() -> ModuleType:
+    # `from sim_web import …` inside it finds the module registered above.
+    path = SIM_WEB_PATH.with_name("sim_web_in_process.py")
+    spec = importlib.util.spec_from_file_location("sim_web_in_process", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sim_web_in_process"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_in_process_web_answers_as_the_socket_web_does(web: sim_web.SimWeb) -> None:
+    import asyncio
+
+    import httpx
+
+    in_process = _load_in_process().InProcessWeb(web.config)
+    paths = ["/p/7", "/moved/8", "/gone/9", "/robots.txt", "/", "/linkpflege-probe-1"]
+
+    async def fetch_all() -> list[tuple[int, str | None, str | None, bytes]]:
+        async with httpx.AsyncClient(transport=in_process) as client:
+            answers = []
+            for path in paths:
+                response = await client.get(f"http://127.0.0.3:{web.port}{path}")
+                headers = response.headers
+                answers.append(
+                    (
+                        response.status_code,
+                        headers.get("location"),
+                        headers.get("etag"),
+                        response.content,
+                    )
+                )
+            return answers
+
+    answers = asyncio.run(fetch_all())
+    for path, (status, location, etag, body) in zip(paths, answers, strict=True):
+        real_status, real_headers, real_body = _get("127.0.0.3", web.port, path)
+        assert (status, location, etag, body) == (
+            real_status,
+            real_headers.get("location"),
+            real_headers.get("etag"),
+            real_body,
+        ), path
+    counter = in_process.server.counters["127.0.0.3"]
+    assert (counter.requests, counter.robots_requests, counter.unknown_path_requests) == (6, 1, 1)
+    assert counter.in_flight == 0 and counter.max_in_flight == 1
+    assert counter.min_gap_s is not None and counter.min_gap_s >= 0.14  # its latency each
