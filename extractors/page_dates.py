@@ -23,7 +23,8 @@ the page or inside the content region. Last resorts: an Article-type JSON-LD ent
 update after its publication, an Article-type entity's datePublished that htmldate also
 arrives at (htmldate reads the same JSON-LD, so this is a consistency check, not independent
 evidence: +9 correct, +4 dates on undated pages on the gold sets), and a month in the URL
-path (/2015/11/).
+path (/2015/11/). A day in the URL path overrules an elected day more than a year later
+(metadata and <time> stamps move when a CMS re-saves or migrates a page; the path does not).
 
 Why: on the shared gold sets (benchmarks/eval_extraction.py) annotators judged 123 pages
 undated that htmldate dates 121 of; most of those dates are CMS metadata or chrome. Trusting
@@ -35,9 +36,11 @@ record of the last change is exactly what a staleness check needs, and it claims
 about publication.
 
 Never taken as a date: copyright lines, cookie/consent banners, navigation, page
-header/footer, sidebars, teaser and news lists, event listings, anything after the run date
-or before 1995, a bare date in running text. Every claim carries its source and a confidence
-(0..1): more when heuristics agree or the day is shown, less when it is not.
+header/footer, sidebars, teaser and news lists, event listings, the <time> of an embedded
+social media post, a date after "vom" that only htmldate finds ("Satzung vom 03.11.2015": the
+bylaw's date), anything after the run date or before 1995, a bare date in running text. Every
+claim carries its source and a confidence (0..1): more when heuristics agree or the day is
+shown, less when it is not.
 """
 
 from __future__ import annotations
@@ -187,6 +190,7 @@ def find_dates_in_tree(
             or _confirmed_article_date(json_published, json_article, htmldate_claim)
             or _month_fallback(votes)
         )
+    published = _url_day_over_later_date(published, url_claim)
     modified = json_modified or meta_modified or content_modified or header_claim
     return reconcile(published, modified)
 
@@ -404,7 +408,14 @@ def _is_label(text: str, start: int) -> bool:
     """Not after a modification cue ("Stand:" in a consent banner) or a word giving the date
     another meaning (Termin, bis, Veranstaltung …)."""
     before = text[max(0, start - 30) : start]
+    if _REFERENCE_VOM.search(before) and not _has_published_cue(before):
+        return False  # "Satzung vom 03.11.2015", "Datensatz vom …": another document's date
     return not (_OTHER_MEANING_VETO.search(before) or _has_modified_cue(before))
+
+
+# A date right after "vom" names the document or record before it, unless that is the page
+# itself ("Pressemitteilung vom", "Meldung vom" … are publication cues).
+_REFERENCE_VOM = re.compile(r"\bvom\s*$", re.IGNORECASE)
 
 
 def _in_sentence(text: str, start: int, end: int) -> bool:
@@ -476,6 +487,24 @@ def _confirmed_article_date(
     return DateClaim(
         published.value, published.source, round(CONFIDENCE["json_ld"] - _UNSEEN_PENALTY, 2)
     )
+
+
+# More than this between the URL path's day and a later elected day: the page was re-dated.
+_URL_DAY_MAX_LAG_DAYS = 365
+
+
+def _url_day_over_later_date(
+    published: DateClaim | None, url_claim: DateClaim | None
+) -> DateClaim | None:
+    """A day in the URL path (/2017/7/12/) is fixed when the page first appears; metadata and
+    <time> stamps move with CMS migrations and re-saves. An elected day more than a year
+    later than the URL's day is such a re-stamp: the URL's day is the publication date."""
+    # A month-only URL claim (/2015/11/) carries the month penalty: no day to insist on.
+    if published is None or url_claim is None or url_claim.confidence < CONFIDENCE["url"]:
+        return published
+    if (published.value - url_claim.value).days > _URL_DAY_MAX_LAG_DAYS:
+        return url_claim
+    return published
 
 
 def _month_fallback(votes: list[_Vote]) -> DateClaim | None:
@@ -782,6 +811,8 @@ def _from_content(
     parts: list[str] = []
     for element in walk_content(region, explicit, parts):
         if element.tag == "time" or element.get("itemprop") in {"datePublished", "dateModified"}:
+            if _in_embedded_post(element):
+                continue
             claim, kind = _time_claim(element, run_date)
             if claim:
                 timed.append((claim, kind, bool(element.get("itemprop"))))
@@ -797,6 +828,18 @@ def _from_content(
     class_hinted = hinted[0] if len({c.value for c in hinted}) == 1 else None
     published = time_published or text_published or class_hinted
     return published, time_modified or text_modified, region_text
+
+
+# Embedded social media posts (Instagram, Twitter/X, TikTok, Facebook) carry the <time> of the
+# post quoted, not of the page quoting it.
+_EMBEDDED_POST_CLASS = re.compile(r"instagram|twitter|tweet|tiktok|fb-post|facebook", re.IGNORECASE)
+
+
+def _in_embedded_post(element: lxml.html.HtmlElement) -> bool:
+    return any(
+        _EMBEDDED_POST_CLASS.search(ancestor.get("class") or "")
+        for ancestor in element.iterancestors("blockquote", "div")
+    )
 
 
 def _pick_time_claims(
@@ -864,10 +907,14 @@ _BYLINE_WORDS = frozenset({"von", "by", "in", "par", "por", "de", "di", "door", 
 def _from_byline(
     root: lxml.html.HtmlElement, seen: _SeenText, run_date: dt.date
 ) -> DateClaim | None:
-    """The date below the page's heading: the <h1> the <title> repeats, else the first one;
-    without an <h1> the page's part of the <title>. Failing that, a date opening the line
-    right above an <h1>."""
+    """The date inside the page's <h1> (a byline the CMS puts there), else below the heading:
+    the <h1> the <title> repeats, else the first one; without an <h1> the page's part of the
+    <title>. Failing that, a date opening the line right above an <h1>."""
     h1s = _page_headings(root)
+    for heading_text in dict.fromkeys(h1s):
+        claim = _date_inside_heading(heading_text, run_date)
+        if claim:
+            return claim
     for heading_text in dict.fromkeys(h1s or [_title_heading(root)]):
         if heading_text:
             claim = _date_below_heading(heading_text, seen, run_date)
@@ -878,6 +925,32 @@ def _from_byline(
         if claim:
             return claim
     return None
+
+
+# The byline inside the <h1> itself ("Zuschauer kehren zurück 02.02.2022 • Presse"): after a
+# title of its own, a date that ends the heading or is followed by a byline separator; not
+# one the title announces ("Sitzung vom 03.11.2015", "Fest am …") or a range's end.
+_HEADING_BYLINE_END = re.compile(r"^[\s,]*(?:$|[•|·/–—-]\s)")
+_HEADING_DATE_ANNOUNCED = re.compile(r"\b(?:am|vom|on|from)\s*$", re.IGNORECASE)
+
+
+def _date_inside_heading(heading_text: str, run_date: dt.date) -> DateClaim | None:
+    found = find_full_date(heading_text, run_date=run_date)
+    if found is None:
+        return None
+    begin, end, parsed = found
+    title = heading_text[:begin]
+    if len(title.strip()) < _MIN_TITLE_HEADING_CHARS:
+        return None
+    if not _HEADING_BYLINE_END.match(_TIME_WORDS.sub(" ", heading_text[end:])):
+        return None
+    if (
+        _OTHER_MEANING_VETO.search(title)
+        or _has_modified_cue(title)
+        or _HEADING_DATE_ANNOUNCED.search(title)
+    ):
+        return None
+    return make_claim(parsed, SOURCE_VISIBLE_TEXT, CONFIDENCE["visible_byline"])
 
 
 def _date_above_heading(heading_text: str, seen: _SeenText, run_date: dt.date) -> DateClaim | None:
@@ -900,6 +973,8 @@ def _date_above_heading(heading_text: str, seen: _SeenText, run_date: dt.date) -
 def _date_below_heading(heading_text: str, seen: _SeenText, run_date: dt.date) -> DateClaim | None:
     lines = seen.region.split("\n")
     start = next((i for i, line in enumerate(lines) if heading_text in line), None)
+    if start is None:
+        start = _headline_line(lines, heading_text)
     if start is not None:
         candidates = lines[start + 1 : start + 1 + _BYLINE_LINES]
     else:
@@ -931,10 +1006,22 @@ def _date_below_heading(heading_text: str, seen: _SeenText, run_date: dt.date) -
     return None
 
 
+def _headline_line(lines: list[str], heading_text: str) -> int | None:
+    """The line holding the headline part of a "Kicker: Headline" title: the page prints the
+    kicker ("Die Arbeitswelt von morgen") and the headline ("Sieben Berufe, die Zukunft
+    haben") on lines of their own, the <title> joins them."""
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if len(text) >= _MIN_TITLE_HEADING_CHARS and heading_text.endswith(text):
+            return i
+    return None
+
+
 # A news dateline opens the body text: "29.11.2022 – Mehrfach hatte …", "(21. November 2022)
-# Energieverbraucher erhalten …", "Karlsruhe, 12.11.2021 - Die …".
+# Energieverbraucher erhalten …", "Karlsruhe, 12.11.2021 - Die …", "Karlsruhe, (12.11.2021).
+# Traditionell …".
 _DATELINE_BEFORE = re.compile(r"^\(?(?:[A-ZÄÖÜ][\w.\- ]{1,30},\s*\(?)?$")
-_DATELINE_AFTER = re.compile(r"^\)?\s*(?:[-–—|]\s|\)\s+[A-ZÄÖÜ])")
+_DATELINE_AFTER = re.compile(r"^\)?\s*(?:[-–—|]\s|\)\.?\s+[A-ZÄÖÜ])")
 
 
 def _is_dateline(line: str, begin: int, end: int) -> bool:
@@ -1077,6 +1164,10 @@ _CUE = re.compile(
 
 def _has_modified_cue(text: str) -> bool:
     return any(match.group("modified") for match in _CUE.finditer(text))
+
+
+def _has_published_cue(text: str) -> bool:
+    return any(match.group("published") for match in _CUE.finditer(text))
 
 
 # Between cue and date: a few words at most ("Stand der Informationen:", "am", "on").

@@ -824,3 +824,99 @@ def test_dateline_only_htmldate_finds_is_no_date_in_a_sentence(
         f"{LOREM}</main>"
     )
     assert day(page_dates(body)[0]) == dt.date(2022, 1, 27)
+
+
+def test_byline_below_a_headline_the_title_joins_to_its_kicker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The <title> says "Kicker: Headline"; the page prints them on two lines of their own.
+    monkeypatch.setattr("extractors.page_dates.htmldate.find_date", lambda *a, **k: None)
+    html = (
+        "<html><head><title>Radverkehr in der Stadt: Neue Radwege im Süden | Stadt Beispiel"
+        "</title></head><body><div class='inhalt'><p>Radverkehr in der Stadt</p>"
+        f"<p>Neue Radwege im Süden</p><p>03.04.2019</p>{LOREM}</div></body></html>"
+    )
+    published, _ = find_dates(html, url=URL, last_modified=None, run_date=RUN_DATE)
+    assert published == DateClaim(dt.date(2019, 4, 3), SOURCE_VISIBLE_TEXT, 0.6)
+
+
+@pytest.mark.parametrize("embed_class", ["instagram-media", "twitter-tweet"])
+def test_time_of_an_embedded_social_media_post_is_not_the_pages(embed_class: str) -> None:
+    head = '<meta property="article:published_time" content="2019-10-18T16:06:50+0200">'
+    body = (
+        f"<main><h1>Stadtfest mit Rekordbesuch</h1>{LOREM}"
+        f"<blockquote class='{embed_class}'><p>Ein Beitrag von Stadt Beispiel am "
+        "<time datetime='2019-04-21T23:47:18+00:00'>21. Apr. 2019</time></p></blockquote>"
+        "<p>von Erika Muster</p><p><span class='date'>18.10.2019 16:06 Uhr</span></p></main>"
+    )
+    published, _ = page_dates(body, head=head)
+    assert day(published) == dt.date(2019, 10, 18)
+
+
+def test_dateline_with_the_date_in_parentheses_before_a_full_stop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("extractors.page_dates.htmldate.find_date", lambda *a, **k: None)
+    body = (
+        "<main><h1>Trauern digital am Ewigkeitssonntag</h1>"
+        "<p>In der Chatandacht der Verstorbenen gedenken</p>"
+        "<p>Beispielstadt, (12.11.2021). Traditionell gedenken die Gemeinden am "
+        "Ewigkeitssonntag ihrer Verstorbenen in den Gottesdiensten, in diesem Jahr auch "
+        "digital im Chat der Kirchengemeinde.</p></main>"
+    )
+    assert day(page_dates(body)[0]) == dt.date(2021, 11, 12)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Abfallwirtschaftssatzung vom 03.11.2015", "Datensatz vom 03.11.2015"],
+)
+def test_date_after_vom_names_another_document_not_the_page(
+    monkeypatch: pytest.MonkeyPatch, line: str
+) -> None:
+    # Only htmldate finds the day; "Satzung vom …" dates the bylaw, not the page about it.
+    monkeypatch.setattr("extractors.page_dates.htmldate.find_date", lambda *a, **k: "2015-11-03")
+    body = f"<main><h1>Abfallgebühren</h1>{LOREM}<p>{line}</p></main>"
+    assert page_dates(body)[0] is None
+
+
+def test_url_day_beats_a_metadata_date_years_later() -> None:
+    # The URL path keeps the day of first publication; the CMS re-stamped the page later.
+    url = "https://www.stadt-beispiel.de/blog/2017/7/12/sommerfest-im-park"
+    head = """<script type="application/ld+json">
+      {"@type": "BlogPosting", "datePublished": "2019-06-17T18:28:00+0200"}</script>
+      <meta property="article:published_time" content="2019-06-17T18:28:00+0200">"""
+    body = (
+        "<main><article><h1>Sommerfest im Park</h1>"
+        f"<time datetime='2019-06-17T18:28:00+0200'>Beitrag</time>{LOREM}</article></main>"
+    )
+    published, _ = page_dates(body, head=head, url=url)
+    assert published is not None and published.value == dt.date(2017, 7, 12)
+    assert published.source == SOURCE_URL
+
+
+def test_url_day_a_day_before_the_shown_date_does_not_override_it() -> None:
+    url = "https://www.stadt-beispiel.de/2020/02/18/neue-radwege"
+    body = f"<main><h1>Neue Radwege</h1><p>19.02.2020</p>{LOREM}</main>"
+    assert day(page_dates(body, url=url)[0]) == dt.date(2020, 2, 19)
+
+
+def test_byline_inside_the_heading(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("extractors.page_dates.htmldate.find_date", lambda *a, **k: None)
+    body = (
+        "<main><h1>Zuschauer kehren in die Hallen zurück <span>02.02.2022</span> • "
+        "<span>Presse</span></h1><p>Seit der am 28.01.2022 geänderten Verordnung dürfen "
+        f"wieder mehr Menschen zusehen.</p>{LOREM}</main>"
+    )
+    assert day(page_dates(body)[0]) == dt.date(2022, 2, 2)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Bürgerversammlung am 03.11.2015", "Satzung der Stadt Beispiel vom 03.11.2015"],
+)
+def test_date_the_heading_announces_is_no_byline(
+    monkeypatch: pytest.MonkeyPatch, heading: str
+) -> None:
+    monkeypatch.setattr("extractors.page_dates.htmldate.find_date", lambda *a, **k: None)
+    assert page_dates(f"<main><h1>{heading}</h1>{LOREM}</main>")[0] is None
