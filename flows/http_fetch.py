@@ -240,8 +240,9 @@ class HostLimiter:
     `acquire(host)` waits for a host slot, then for the host's interval, then
     for a global slot; `release(host)` gives both back. `urgent=True` jumps the
     host's queue (never its concurrency or interval). `slow_down(host, s)`
-    raises one host's interval (robots.txt Crawl-delay). One limiter serves one
-    event loop (one `fetch_all` call).
+    raises one host's interval (robots.txt Crawl-delay). `went_out(host)` moves the
+    start of the interval to when a request really reached the wire. One limiter
+    serves one event loop (one `fetch_all` call).
     """
 
     def __init__(self, concurrency: int, per_host: int, interval: float) -> None:
@@ -271,17 +272,30 @@ class HostLimiter:
         try:
             async with state.gate:
                 loop = asyncio.get_running_loop()
-                # Read the interval late: a Crawl-delay may have arrived while we queued.
-                if state.last_start is not None:
+                # Read the interval and the last start late, and again after each wait: a
+                # Crawl-delay may arrive, and the request before may only now go out.
+                while state.last_start is not None:
                     wait = state.last_start + state.interval - loop.time()
-                    if wait > 0:
-                        await asyncio.sleep(wait)
+                    if wait <= 0:
+                        break
+                    await asyncio.sleep(wait)
                 await self._global.acquire()
                 # The interval counts from the real start, after the global wait.
                 state.last_start = loop.time()
         except BaseException:
             state.slots.release()
             raise
+
+    def went_out(self, host: str) -> None:
+        """A request to `host` reached the wire just now: its interval counts from here.
+
+        A DNS lookup, TCP connect or TLS handshake after the grant would otherwise shorten
+        the gap the server sees: a request on a new connection goes out late, the next one
+        on a kept-alive connection on time.
+        """
+        state = self._state(host)
+        now = asyncio.get_running_loop().time()
+        state.last_start = now if state.last_start is None else max(state.last_start, now)
 
     def release(self, host: str) -> None:
         self._global.release()
@@ -914,6 +928,18 @@ class _UrlRun:
             return None  # waiting would only turn a real answer into a timeout
         return delay
 
+    def _wire_trace(self, host: str) -> dict[str, object] | None:
+        """httpcore's trace hook, telling the limiter when the request headers are sent
+        (only where a host has an interval: politeness lifted, nothing to time)."""
+        if self.limiter.interval(host) <= 0:
+            return None
+
+        async def trace(event: str, info: dict[str, object]) -> None:
+            if event == "http11.send_request_headers.complete":
+                self.limiter.went_out(host)
+
+        return {"trace": trace}
+
     async def _request(self, url: httpx.URL) -> _Answer | _Failure:
         """One GET: robots.txt, guard, politeness slot, send, read (redirects: no body)."""
         host = url.raw_host.decode("ascii").lower()
@@ -946,7 +972,9 @@ class _UrlRun:
                 if url.userinfo:
                     auth = httpx.BasicAuth(url.username, url.password)
                     target = url.copy_with(userinfo=b"")
-                request = self.client.build_request("GET", target)
+                request = self.client.build_request(
+                    "GET", target, extensions=self._wire_trace(host)
+                )
                 if self.validators is not None and not self.hops:
                     # Only the first request: validators belong to last night's URL.
                     etag, last_modified = self.validators

@@ -25,6 +25,7 @@ from local_web import LocalWeb, Reply, closed_port
 from extractors.health import classify
 from extractors.records import FetchResult, Health, Hop, LinkHealth
 from flows.address_guard import AddressGuard, blocked_reason_for, resolve_and_check
+from flows.host_pools import HostPoolTransport
 from flows.http_fetch import (
     DEFAULT_USER_AGENT,
     FetchSettings,
@@ -35,6 +36,7 @@ from flows.http_fetch import (
     invalid_url_reason,
     retry_after_seconds,
 )
+from flows.pinned_connect import PinnedTransport
 
 MIB = 1024 * 1024
 
@@ -384,6 +386,40 @@ def test_redirect_hops_and_retries_also_keep_the_interval(web: LocalWeb) -> None
     assert classify(result).health is Health.REDIRECTED and result.attempts == 2
     gaps = arrival_gaps(web, {"/hop", "/retry"})
     assert len(gaps) == 2 and min(gaps) >= 0.24, gaps
+
+
+class _LateFirstSend(httpx.AsyncBaseTransport):
+    """Our own per-origin transport, but /slow reaches the wire 0.3 s after its grant: as a
+    request does that must first open a connection (DNS, TCP, a slow TLS handshake)."""
+
+    def __init__(self) -> None:
+        self.inner = HostPoolTransport(
+            lambda: PinnedTransport(
+                None, ssl_context=ssl.create_default_context(), limits=httpx.Limits()
+            ),
+            quiet_after=60.0,
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/slow":
+            await asyncio.sleep(0.3)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_the_interval_counts_from_when_a_request_reaches_the_wire(web: LocalWeb) -> None:
+    # Granted 0.5 s apart, /slow went out 0.3 s late: counted from the grants, /fast would
+    # reach the server 0.2 s after /slow. The interval must hold where the server sees it.
+    for path in ("/slow", "/fast"):
+        web.route(path, Reply.html("x"))
+    urls = [web.url("/slow"), web.url("/fast")]
+    settings = local_settings(per_host=2, per_host_interval=0.5)
+    results = asyncio.run(fetch_all(urls, settings, transport=_LateFirstSend()))
+    assert all(classify(r).health is Health.OK for r in results.values())
+    arrivals = {seen.path: seen.at for seen in web.requests}
+    assert arrivals["/fast"] - arrivals["/slow"] >= 0.45, arrivals
 
 
 def test_two_hosts_proceed_in_parallel() -> None:
