@@ -371,7 +371,7 @@ def engine_in_processes(urls: list[str], settings: object, processes: int) -> di
 
 def replacement_transport(mode: str, web_json: str) -> object | None:
     """The transport of modes `in-process` and `aiohttp`; None: the engine's own."""
-    if mode == "in-process":
+    if mode.startswith("in-process"):
         from sim_web import SimWebConfig
 
         return InProcessWeb(SimWebConfig(**json.loads(web_json)))
@@ -400,8 +400,8 @@ def engine_worker(
     mode `processes-N`: as `verdicts`, but in N fetch worker processes side by side, one
     shard of hosts each (`flows.shard_processes`, as `linkpflege run --fetch-processes N`).
     mode `in-process`: as `verdicts`, over `sim_web_in_process.InProcessWeb` (the simulated
-    web's answers after its latency, no sockets; shape from `web_json`): the engine's floor
-    with an HTTP client that costs nothing.
+    web's answers after its latency, no sockets; shape from `web_json`): the engine's time
+    with an HTTP client that costs nothing. `in-process-statuses`: the same, statuses only.
     mode `aiohttp`: as `verdicts`, over httpx-aiohttp's transport (aiohttp's connection
     pool and C parser under httpx's API) instead of our httpx/httpcore one.
     A side task measures how long the event loop is ever blocked (it asks for 50 ms).
@@ -421,7 +421,7 @@ def engine_worker(
 
     def on_result(result: FetchResult) -> None:
         nonlocal classify_s
-        if mode == "transport":
+        if mode in ("transport", "in-process-statuses"):
             health[result.url] = transport_health(result)
             return
         started = time.perf_counter()
@@ -814,9 +814,18 @@ def plan(bench: Bench, links: list[SimLink]) -> tuple[list[Job], list[Job]]:
             "Linkpflege engine, in-process web",
             f"concurrency {conc}, per host {conc}, interval 0; verdicts in `on_result`; the "
             "same answers after the same latency from an in-process transport, no sockets "
-            "(`sim_web_in_process.py`): the engine's floor with an HTTP client that costs nothing",
+            "(`sim_web_in_process.py`): the engine with an HTTP client that costs nothing",
             len(links),
             lambda: run_engine(bench, urls_file, links, lifted, "in-process"),
+        )
+    )
+    fast.append(
+        Job(
+            "Linkpflege engine, in-process web, statuses only",
+            "as the row above, statuses only (no soft-404 analysis): the engine's own per-URL "
+            "work alone",
+            len(links),
+            lambda: run_engine(bench, urls_file, links, lifted, "in-process-statuses"),
         )
     )
     fast.append(

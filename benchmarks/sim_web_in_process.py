@@ -4,10 +4,11 @@ An httpx transport that answers each request with exactly what `sim_web.py`'s ho
 (`SimServer.answer`: same pages, redirects, 404s, robots.txt, counters), after the same
 latency and by the same means (`loop.call_later`). What it leaves out is the whole cost of
 the network: connecting, sending, the server's process and HTTP/1.1 parsing on either
-side. A checker run over it therefore shows a floor for that checker on the simulated web:
-the time its own per-URL work takes with a transport that costs nothing. The link-check
-benchmark uses it to ask whether any HTTP client could bring the engine down to lychee's
-time (issue 3).
+side. A checker run over it shows what its own per-URL work costs with a transport that
+costs nothing; the link-check benchmark uses it to ask whether any HTTP client could bring
+the engine down to lychee's time (issue 3). It is no strict floor: the latency timers run on
+the checker's own event loop, so a busy loop delays an answer as it would delay reading one
+from a socket.
 """
 
 from __future__ import annotations
