@@ -442,10 +442,10 @@ def engine_worker(
                 urls, settings, on_result=on_result, keep_bodies=False, transport=transport
             )
             if isinstance(transport, InProcessWeb):
-                counters = transport.server.counters.values()
-                web_stats["requests"] = sum(counter.requests for counter in counters)
-                web_stats["busiest"] = max(counter.requests for counter in counters)
-                web_stats["max_in_flight"] = max(counter.max_in_flight for counter in counters)
+                stats = SimStats.from_json(json.loads(transport.server.stats_body()))
+                web_stats["requests"] = stats.total_requests
+                web_stats["busiest"] = stats.busiest_host_requests
+                web_stats["max_in_flight"] = stats.max_in_flight_per_host
         finally:
             watcher.cancel()
 
@@ -499,8 +499,8 @@ def run_engine(
     mode: str = "verdicts",
 ) -> Outcome:
     out = bench.work / "engine.json"
-    web = {"hosts": bench.args.hosts, "latency_ms": bench.args.latency_ms}
-    web["page_kb"] = bench.args.page_kb
+    args = bench.args
+    web = {"hosts": args.hosts, "latency_ms": args.latency_ms, "page_kb": args.page_kb}
     command = [
         sys.executable,
         str(Path(__file__).resolve()),

@@ -36,13 +36,14 @@ class InProcessWeb(httpx.AsyncBaseTransport):
         self._heads: dict[bytes, tuple[int, list[tuple[bytes, bytes]]]] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        loop = asyncio.get_running_loop()
         host = request.url.host
         counter = self.server.counters[host]
-        counter.arrived(asyncio.get_running_loop().time())
+        counter.arrived(loop.time())
         headers = b"\r\n".join(name + b": " + value for name, value in request.headers.raw)
         answer = self.server.answer(host, request.url.path, headers.lower())
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        asyncio.get_running_loop().call_later(self._latency, done.set_result, None)
+        done: asyncio.Future[None] = loop.create_future()
+        loop.call_later(self._latency, done.set_result, None)
         try:
             await done
         finally:
