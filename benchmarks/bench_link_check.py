@@ -4,7 +4,7 @@ Starts the simulated web (`sim_web.py`, many hosts on 127.0.0.x, fixed latency p
 request), builds one URL list and times, on that list:
 
 - lychee and LinkChecker at `--concurrency` with their politeness lifted;
-- our engine alone (`flows.http_fetch.fetch_all`) at the same concurrency, politeness
+- our engine alone (`flows.fetch.engine.fetch_all`) at the same concurrency, politeness
   lifted (per_host = concurrency, interval 0): once with verdicts (each result classified
   in `on_result`, soft-404 analysis included, as `linkpflege run` does it), once with
   statuses only (the transport), and at `--small-urls` URLs (is peak memory flat?);
@@ -334,9 +334,9 @@ def engine_shard(urls: Sequence[str], job: object, validators: object) -> list[t
     each result classified in `on_result` (as mode `verdicts`); a `ShardProcesses` worker."""
     import asyncio
 
-    from extractors.health import classify
-    from flows.http_fetch import fetch_all
-    from flows.shard_processes import report_finished
+    from extractors.health.link_health import classify
+    from flows.fetch.engine import fetch_all
+    from flows.shards.fetch_processes import report_finished
 
     settings = job.fetch_settings  # type: ignore[attr-defined]
     verdicts: list[tuple[str, str]] = []
@@ -351,12 +351,12 @@ def engine_shard(urls: Sequence[str], job: object, validators: object) -> list[t
 
 def engine_in_processes(urls: list[str], settings: object, processes: int) -> dict[str, str]:
     """Mode `processes`: hosts split into one shard per process, as `linkpflege run
-    --fetch-processes N` splits them (`flows.shard_check.shard_by_host`, the global
+    --fetch-processes N` splits them (`flows.shards.check.shard_by_host`, the global
     concurrency divided among the shards), checked side by side in `ShardProcesses`."""
     import dataclasses
 
-    from flows.shard_check import ShardJob, shard_by_host, shard_concurrency
-    from flows.shard_processes import ShardProcesses
+    from flows.shards.check import ShardJob, shard_by_host, shard_concurrency
+    from flows.shards.fetch_processes import ShardProcesses
 
     shards = shard_by_host(urls, shard_size=len(urls), minimum=processes)
     per_shard = dataclasses.replace(
@@ -391,14 +391,15 @@ def engine_worker(
 ) -> int:
     """Child process: fetch the list with `fetch_all` as a shard does; write JSON.
 
-    mode `verdicts`: each result is classified in `on_result` (`extractors.health.classify`,
+    mode `verdicts`: each result is classified in `on_result`
+    (`extractors.health.link_health.classify`,
     soft-404 analysis included), inside the event loop, as `linkpflege run` does it.
     mode `transport`: only statuses are looked at (what lychee's verdict amounts to).
     mode `verdicts-pool`: each result is classified in ONE analysis worker process
-    (`flows.analysis_pool`, as `linkpflege run --analysis-processes 1` does it), with the
+    (`flows.shards.analysis_pool`, as `linkpflege run --analysis-processes 1` does it), with the
     run's admission gate as backpressure; the event loop only fetches.
     mode `processes-N`: as `verdicts`, but in N fetch worker processes side by side, one
-    shard of hosts each (`flows.shard_processes`, as `linkpflege run --fetch-processes N`).
+    shard of hosts each (`flows.shards.fetch_processes`, as `linkpflege run --fetch-processes N`).
     mode `in-process`: as `verdicts`, over `sim_web_in_process.InProcessWeb` (the simulated
     web's answers after its latency, no sockets; shape from `web_json`): the engine's time
     with an HTTP client that costs nothing. `in-process-statuses`: the same, statuses only.
@@ -409,9 +410,9 @@ def engine_worker(
     import asyncio
     from concurrent.futures import Future
 
-    from extractors.health import classify
-    from flows.analysis_pool import AnalysisPool
-    from flows.http_fetch import FetchSettings, fetch_all
+    from extractors.health.link_health import classify
+    from flows.fetch.engine import FetchSettings, fetch_all
+    from flows.shards.analysis_pool import AnalysisPool
 
     settings = FetchSettings(**json.loads(settings_json))
     urls = Path(urls_file).read_text(encoding="utf-8").split()

@@ -45,10 +45,9 @@ from random import Random
 
 import numpy as np
 
-from extractors.html_facts import main_text_of
-from extractors.html_tree import parse_html
-from extractors.text_decoding import decode_html
-from extractors.text_fingerprint import (
+from extractors.facts.html_facts import main_text_of
+from extractors.text.decoding import decode_html
+from extractors.text.fingerprint import (
     CHANGE_THRESHOLD,
     FINGERPRINT_BITS,
     SHINGLE_WORDS,
@@ -57,6 +56,7 @@ from extractors.text_fingerprint import (
     substantially_changed,
     text_words,
 )
+from extractors.text.html_tree import parse_html
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent

@@ -230,10 +230,10 @@ def _day(value: str | None) -> dt.date | None:
 
 
 def run_ours(body: bytes, entry: GoldEntry, run_date: dt.date, with_text: bool) -> Prediction:
-    from extractors.html_facts import main_text_of
-    from extractors.page_dates import parse_html
-    from extractors.page_facts import extract_facts
-    from extractors.text_decoding import decode_html
+    from extractors.dates.page_dates import parse_html
+    from extractors.facts.html_facts import main_text_of
+    from extractors.facts.page_facts import extract_facts
+    from extractors.text.decoding import decode_html
 
     started = time.process_time()
     try:
@@ -314,7 +314,7 @@ def run_ours_without_htmldate(
     body: bytes, entry: GoldEntry, run_date: dt.date, with_text: bool
 ) -> Prediction:
     """Ours with the htmldate voter switched off: what htmldate adds, measured."""
-    from extractors import page_dates
+    from extractors.dates import page_dates
 
     original = page_dates._from_htmldate_on_page
     page_dates._from_htmldate_on_page = lambda *args, **kwargs: None  # type: ignore[assignment]

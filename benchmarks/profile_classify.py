@@ -1,4 +1,5 @@
-"""What `extractors.health.classify` costs per page, and proof that a change keeps its verdicts.
+"""What `extractors.health.link_health.classify` costs per page, and proof that a change keeps
+its verdicts.
 
 Corpora (built in memory, nothing is copied):
 - `sim`: the answers `sim_web.py` serves (16 KiB pages, 404s, 301s, the home page), each
@@ -39,17 +40,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.sim_web import SimWebConfig, _Pages  # noqa: E402
-from extractors.health import classify  # noqa: E402
-from extractors.html_tree import parse_html  # noqa: E402
-from extractors.main_text_bound import main_text_bound  # noqa: E402
-from extractors.records import FetchResult, Hop, HostProbe  # noqa: E402
-from extractors.soft_404 import (  # noqa: E402
+from extractors.health.link_health import classify  # noqa: E402
+from extractors.health.soft_404 import (  # noqa: E402
     PROBE_PATH_PREFIX,
     fingerprint_text,
     page_echoes,
     page_text,
 )
-from extractors.text_decoding import decode_html  # noqa: E402
+from extractors.records import FetchResult, Hop, HostProbe  # noqa: E402
+from extractors.text.decoding import decode_html  # noqa: E402
+from extractors.text.html_tree import parse_html  # noqa: E402
+from extractors.text.main_text_bound import main_text_bound  # noqa: E402
 
 DEFAULT_EVAL_DIR = ROOT.parent / "shared" / "eval"
 SIM_HOST = "http://127.0.0.2:8080"

@@ -59,7 +59,7 @@ from benchmarks.eval_extraction import (  # noqa: E402
     load_entries,
     page_bytes,
 )
-from extractors.page_facts import extract_facts  # noqa: E402
+from extractors.facts.page_facts import extract_facts  # noqa: E402
 from extractors.records import PageFacts  # noqa: E402
 
 

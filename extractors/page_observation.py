@@ -1,7 +1,7 @@
 """One answer observed: its link health and the page's facts, the body then dropped.
 
 Pure and importable on its own (no Prefect, no network), because the run sends
-answers to worker processes (`flows.analysis_pool`) to be observed there.
+answers to worker processes (`flows.shards.analysis_pool`) to be observed there.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from extractors.health import classify
-from extractors.link_rows import Observation
-from extractors.page_facts import extract_facts
+from extractors.facts.page_facts import extract_facts
+from extractors.health.link_health import classify
 from extractors.records import FetchResult, PageFacts
+from extractors.verdicts.link_rows import Observation
 
 
 def observe(result: FetchResult, run_date: dt.date) -> Observation:

@@ -102,7 +102,7 @@ class HostProbe:
     Bar-Yossef et al. (2004): a host that answers a random, surely non-existent
     path with 2xx (directly or after the same redirect as a link) cannot prove
     that a link exists. The fetcher asks once per host and run; `text` is the
-    answer's normalised main text (see `extractors.soft_404.fingerprint_text`),
+    answer's normalised main text (see `extractors.health.soft_404.fingerprint_text`),
     not its body, so the record stays small. `status` is None when no HTTP
     answer came (then `detail` says why, e.g. robots.txt or a timeout).
     """
@@ -122,7 +122,7 @@ class FetchResult:
 
     `error` is set when no usable final HTTP answer was had; it is already a
     health value because only the fetcher can tell a timeout from a refused
-    connection. HTTP statuses are left for `extractors.health` to judge.
+    connection. HTTP statuses are left for `extractors.health.link_health` to judge.
     """
 
     url: str
@@ -188,7 +188,7 @@ class PageFacts:
     published: DateClaim | None = None
     modified: DateClaim | None = None
     content_hash: str | None = None
-    # SimHash of the same text (extractors.text_fingerprint): tells a real change from a new date.
+    # SimHash of the same text (extractors.text.fingerprint): tells a real change from a new date.
     text_fingerprint: str | None = None
 
     @property

@@ -228,7 +228,7 @@ def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str,
 
 
 def command_report(settings: Settings) -> int:
-    from flows.dataset_store import DatasetError, read_entries, read_links
+    from flows.dataset.store import DatasetError, read_entries, read_links
     from flows.harvest_flow import previous_state, render_report, report_input
 
     try:
@@ -247,7 +247,7 @@ def command_report(settings: Settings) -> int:
 
 
 def command_rebuild(settings: Settings) -> int:
-    from flows.dataset_store import DatasetError, rebuild_latest
+    from flows.dataset.store import DatasetError, rebuild_latest
 
     try:
         night = rebuild_latest(settings.curated_dir)
@@ -259,8 +259,8 @@ def command_rebuild(settings: Settings) -> int:
 
 def command_check(urls: list[str], settings: Settings) -> int:
     from extractors.page_observation import observe
+    from flows.fetch.engine import fetch_all
     from flows.harvest_flow import fetch_settings_from
-    from flows.http_fetch import fetch_all
 
     results = asyncio.run(fetch_all(urls, fetch_settings_from(settings)))
     run_date = settings.run_date()
@@ -288,8 +288,8 @@ def command_check(urls: list[str], settings: Settings) -> int:
 def command_review(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
-    from extractors.catalog import CatalogError, parse_catalog
-    from flows.review_log import ReviewLogError, append_review
+    from extractors.catalog.reader import CatalogError, parse_catalog
+    from flows.dataset.review_log import ReviewLogError, append_review
 
     try:
         parsed = parse_catalog(settings.catalog.read_bytes(), source=str(settings.catalog))
@@ -313,7 +313,7 @@ def command_review(args: argparse.Namespace, settings: Settings) -> int:
 def command_capture(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
-    from flows.raw_capture import CaptureError, read_capture
+    from flows.dataset.raw_capture import CaptureError, read_capture
 
     try:
         night = dt.date.fromisoformat(args.date) if args.date else None
@@ -347,7 +347,7 @@ def command_capture(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def command_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.demo_run import demo_command
+    from flows.demo.run import demo_command
 
     data_dir = Path(args.data_dir) if args.data_dir else None
     return demo_command(
@@ -356,7 +356,7 @@ def command_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def command_catalog_import(path: Path, output: Path | None) -> int:
-    from extractors.listing_import import catalog_csv, import_listing
+    from extractors.catalog.listing_import import catalog_csv, import_listing
 
     try:
         data = path.read_bytes()

@@ -26,11 +26,10 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
-from extractors.catalog import CatalogError, CatalogParse, parse_catalog
-from extractors.catalog_removals import removed_entries, removed_links
-from extractors.entry_verdicts import judge_entries
-from extractors.health import classify
-from extractors.link_rows import Observation, StalenessPolicy, build_link_row
+from extractors.catalog.reader import CatalogError, CatalogParse, parse_catalog
+from extractors.catalog.removals import removed_entries, removed_links
+from extractors.health.link_health import classify
+from extractors.health.run_outcome import judge_run
 from extractors.records import (
     CatalogEntry,
     EntryVerdict,
@@ -39,10 +38,13 @@ from extractors.records import (
     LinkRow,
     PageFacts,
 )
-from extractors.run_outcome import judge_run
-from extractors.url_redaction import redact_userinfo
-from flows.analysis_pool import AnalysisPool
-from flows.dataset_store import (
+from extractors.urls.redaction import redact_userinfo
+from extractors.verdicts.entry_verdicts import judge_entries
+from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
+from flows.dataset.raw_capture import prune_captures
+from flows.dataset.review_log import ReviewLogError, read_reviews
+from flows.dataset.run_lock import RunLocked, run_lock
+from flows.dataset.store import (
     DatasetError,
     history_nights,
     publish,
@@ -52,18 +54,16 @@ from flows.dataset_store import (
     read_links,
     recover_interrupted_publish,
 )
-from flows.http_fetch import FetchSettings, Validators
+from flows.fetch.engine import FetchSettings, Validators
 from flows.progress_display import ProgressDisplay
-from flows.raw_capture import prune_captures
-from flows.report_artifacts import publish_report_artifacts
-from flows.report_history import verdict_history_from
-from flows.report_render import ReportFiles, write_report
-from flows.report_view import ReportInput
-from flows.review_log import ReviewLogError, read_reviews
-from flows.run_lock import RunLocked, run_lock
+from flows.report.artifacts import publish_report_artifacts
+from flows.report.history import verdict_history_from
+from flows.report.render import ReportFiles, write_report
+from flows.report.view import ReportInput
 from flows.run_settings import Settings, SettingsError, load_settings
-from flows.shard_check import Shard, ShardJob, observe_shard, shard_by_host, shard_concurrency
-from flows.shard_processes import ShardProcesses, ShardWorkerDied
+from flows.shards.analysis_pool import AnalysisPool
+from flows.shards.check import Shard, ShardJob, observe_shard, shard_by_host, shard_concurrency
+from flows.shards.fetch_processes import ShardProcesses, ShardWorkerDied
 
 FLOW_NAME = "linkpflege-nightly"
 

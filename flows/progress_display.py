@@ -10,7 +10,7 @@ import threading
 import time
 from typing import TextIO
 
-from extractors.url_host import host_of
+from extractors.urls.host import host_of
 
 BAR_WIDTH = 30
 REDRAW_EVERY_S = 0.1

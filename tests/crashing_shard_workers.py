@@ -1,4 +1,4 @@
-"""Shard workers for tests of `flows.shard_processes`: they die as the OOM killer or a
+"""Shard workers for tests of `flows.shards.fetch_processes`: they die as the OOM killer or a
 crash in a C parser would end a worker. A module of their own (not a test module), so
 that spawned worker processes can import them: `from crashing_shard_workers import …`.
 """
@@ -11,8 +11,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from flows.http_fetch import FetchSettings, Validators
-from flows.shard_check import Shard, ShardJob
+from flows.fetch.engine import FetchSettings, Validators
+from flows.shards.check import Shard, ShardJob
 
 
 def scratch_job(folder: Path) -> ShardJob:
@@ -47,7 +47,7 @@ def report_then_crash_first_time(
     urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
 ) -> list[tuple[str, str]]:
     """Reports every URL finished, then dies the first time (its shard is checked again)."""
-    from flows.shard_processes import report_finished
+    from flows.shards.fetch_processes import report_finished
 
     for url in urls:
         report_finished(url)

@@ -95,7 +95,7 @@ def test_renamed_required_column_stops_the_run_with_line_1(tmp_path: Path):
 
 
 def test_a_100000_row_catalogue_is_read_with_exact_line_numbers():
-    from extractors.catalog import parse_catalog
+    from extractors.catalog.reader import parse_catalog
 
     rows = ["entry_id,provider,title,link_label,url"]
     rows += [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from local_web import LocalWeb, Reply
 
-from extractors.catalog import parse_catalog
+from extractors.catalog.reader import parse_catalog
 from flows.cli import main
 from flows.progress_display import ProgressDisplay
 

@@ -19,8 +19,8 @@ from local_web import LocalWeb, Reply, closed_port
 from process_state import orphans_after
 from pypdf import PdfWriter
 
-from flows.dataset_schema import ENTRIES_SCHEMA, HISTORY_SCHEMA, LINKS_SCHEMA, SCHEMA_VERSION
-from flows.review_log import append_review
+from flows.dataset.review_log import append_review
+from flows.dataset.schema import ENTRIES_SCHEMA, HISTORY_SCHEMA, LINKS_SCHEMA, SCHEMA_VERSION
 from flows.run_settings import load_settings
 
 NIGHT1 = "2026-11-25"

@@ -21,13 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from extractors.catalog import parse_catalog
-from extractors.listing_import import (
+from extractors.catalog.listing_import import (
     catalog_csv,
     listing_intro,
     normalize_space,
     parse_listing_text,
 )
+from extractors.catalog.reader import parse_catalog
 from extractors.records import CatalogEntry
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,0 +1,363 @@
+"""Reading and publishing the curated dataset under `DATA_DIR/curated/`.
+
+Every table is built from records with the explicit schema of `flows.dataset.schema`,
+written to a temporary file beside its target and moved into place with `os.replace`,
+so a reader never opens a half-written file and a run that dies leaves the previous
+files untouched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from extractors.records import EntryVerdict, Health, Hop, LinkRow, Verdict
+from flows.dataset.schema import (
+    ADDED_IN_VERSION,
+    ENTRIES_SCHEMA,
+    HISTORY_SCHEMA,
+    LINKS_SCHEMA,
+    READABLE_VERSIONS,
+    SCHEMA_VERSION,
+)
+from flows.dataset.validation import validate_tables
+
+LINKS_FILE = "links.parquet"
+ENTRIES_FILE = "entries.parquet"
+HISTORY_DIR = "history"
+HISTORY_FILE = "links.parquet"
+# Entries get their own history tree, so `read_parquet("curated/history")` stays one table.
+ENTRIES_HISTORY_DIR = "entries_history"
+ENTRIES_HISTORY_FILE = "entries.parquet"
+JOURNAL_FILE = ".publish-journal.json"
+
+
+class DatasetError(RuntimeError):
+    """The curated directory cannot be read or written; the message names the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedFiles:
+    links: Path
+    entries: Path
+    history: Path
+    entries_history: Path
+
+
+def history_partition(curated_dir: Path, run_date: dt.date) -> Path:
+    return curated_dir / HISTORY_DIR / f"run_date={run_date.isoformat()}"
+
+
+def entries_history_partition(curated_dir: Path, run_date: dt.date) -> Path:
+    return curated_dir / ENTRIES_HISTORY_DIR / f"run_date={run_date.isoformat()}"
+
+
+def _link_columns(rows: Sequence[LinkRow], schema: pa.Schema) -> dict[str, list[object]]:
+    columns: dict[str, list[object]] = {name: [] for name in schema.names}
+    for row in rows:
+        for name in schema.names:
+            value = getattr(row, name)
+            if name == "redirect_chain":
+                value = [
+                    {"url": hop.url, "status": hop.status, "location": hop.location}
+                    for hop in value
+                ]
+            elif isinstance(value, Health):
+                value = value.value
+            columns[name].append(value)
+    return columns
+
+
+def links_table(rows: Sequence[LinkRow], *, history: bool = False) -> pa.Table:
+    schema = HISTORY_SCHEMA if history else LINKS_SCHEMA
+    return pa.Table.from_pydict(_link_columns(rows, schema), schema=schema)
+
+
+def entries_table(rows: Sequence[EntryVerdict]) -> pa.Table:
+    columns: dict[str, list[object]] = {name: [] for name in ENTRIES_SCHEMA.names}
+    for row in rows:
+        for name in ENTRIES_SCHEMA.names:
+            if name == "catalog_extra":
+                value: object = list(row.extra)
+            elif name == "reasons":
+                value = list(row.reasons)
+            elif name == "verdict":
+                value = row.verdict.value
+            else:
+                value = getattr(row, name)
+            columns[name].append(value)
+    return pa.Table.from_pydict(columns, schema=ENTRIES_SCHEMA)
+
+
+def _temporary_beside(target: Path) -> Path:
+    """A new temp file in the target's directory (same file system: os.replace is atomic).
+
+    Hidden (leading dot, `.tmp` suffix), so readers globbing `*.parquet` never see it.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def _write_parquet(table: pa.Table, temp: Path) -> None:
+    pq.write_table(table, temp, compression="zstd")
+    with open(temp, "rb") as stream:
+        os.fsync(stream.fileno())
+
+
+def publish(
+    curated_dir: Path,
+    run_date: dt.date,
+    links: Sequence[LinkRow],
+    entries: Sequence[EntryVerdict],
+    *,
+    update_latest: bool = True,
+) -> PublishedFiles:
+    """Validate, write all tables to temporary files, then move them into place.
+
+    Nothing visible changes until every file has been written and synced; re-running
+    the same night replaces that night's history partition instead of adding to it.
+    `update_latest=False` (a re-run of a past night) writes only that night's history.
+    """
+    targets = PublishedFiles(
+        links=curated_dir / LINKS_FILE,
+        entries=curated_dir / ENTRIES_FILE,
+        history=history_partition(curated_dir, run_date) / HISTORY_FILE,
+        entries_history=entries_history_partition(curated_dir, run_date) / ENTRIES_HISTORY_FILE,
+    )
+    latest_links, latest_entries = links_table(links), entries_table(entries)
+    problems = validate_tables(latest_links, latest_entries, run_date)
+    if problems:
+        raise DatasetError(
+            f"{curated_dir}: output failed validation, nothing published: " + "; ".join(problems)
+        )
+    # History holds what was observed tonight: rows of removed catalogue links are not.
+    observed_links = [row for row in links if row.removed_since is None]
+    observed_entries = [row for row in entries if row.removed_since is None]
+    tables = [
+        (links_table(observed_links, history=True), targets.history),
+        (entries_table(observed_entries).drop_columns(["run_date"]), targets.entries_history),
+    ]
+    if update_latest:
+        tables += [(latest_links, targets.links), (latest_entries, targets.entries)]
+    staged: list[tuple[Path, Path]] = []
+    try:
+        upgrade_history(curated_dir)
+        try:
+            for table, target in tables:
+                staged.append((_temporary_beside(target), target))
+                _write_parquet(table, staged[-1][0])
+        except BaseException:
+            for temp, _ in staged:
+                temp.unlink(missing_ok=True)
+            raise
+        # From here on the temporary files belong to the journal: left for roll-forward.
+        _move_into_place(curated_dir, staged)
+    except OSError as exc:
+        raise DatasetError(f"{exc.filename or curated_dir}: cannot write dataset: {exc}") from exc
+    return targets
+
+
+def upgrade_history(curated_dir: Path) -> list[Path]:
+    """Rewrite link history partitions of an older schema version with the added columns as null.
+
+    Readers that load the whole history in one call (pandas, DuckDB, polars as the README
+    shows) take the columns of the first file: beside a version-1 night, DuckDB and pandas
+    drop the new columns and polars refuses the newer files. Each file is replaced
+    atomically; a run that dies half-way leaves the rest for the next publish. Unreadable
+    files are left as they are (reading them names the file).
+    """
+    upgraded = []
+    for path in sorted((curated_dir / HISTORY_DIR).glob(f"run_date=*/{HISTORY_FILE}")):
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+            if metadata.get(b"schema_version", b"").decode() == SCHEMA_VERSION:
+                continue
+            table = _read_table(path, HISTORY_SCHEMA)
+        except (OSError, pa.ArrowException, DatasetError):
+            continue
+        if table is None:
+            continue
+        temp = _temporary_beside(path)
+        try:
+            _write_parquet(table.cast(HISTORY_SCHEMA), temp)
+            os.replace(temp, path)
+            _fsync_dir(path.parent)
+        finally:
+            temp.unlink(missing_ok=True)
+        upgraded.append(path)
+    return upgraded
+
+
+def _fsync_dir(folder: Path) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _move_into_place(curated_dir: Path, staged: Sequence[tuple[Path, Path]]) -> None:
+    """Rename every staged file onto its target, journalled.
+
+    The renames are microseconds apart, but a crash between two of them would leave new
+    links beside old entries. The journal, written atomically before the first rename, lets
+    the next run (under the run lock) finish what was begun: roll forward, never back.
+    """
+    journal = curated_dir / JOURNAL_FILE
+    pending = journal.with_name(journal.name + ".tmp")
+    pending.write_text(json.dumps([[str(t), str(d)] for t, d in staged]), encoding="utf-8")
+    os.replace(pending, journal)
+    _fsync_dir(curated_dir)
+    for temp, target in staged:
+        os.replace(temp, target)
+        _fsync_dir(target.parent)
+    journal.unlink()
+
+
+def recover_interrupted_publish(curated_dir: Path) -> list[Path]:
+    """Finish a publish that a crash interrupted, and remove its orphaned temporary files.
+
+    Call only while holding the run lock. Returns the files that were moved into place.
+    """
+    journal = curated_dir / JOURNAL_FILE
+    finished: list[Path] = []
+    if journal.exists():
+        try:
+            pairs = json.loads(journal.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DatasetError(f"{journal}: unreadable publish journal ({exc})") from exc
+        for temp, target in pairs:
+            if Path(temp).exists():
+                os.replace(temp, target)
+                finished.append(Path(target))
+        journal.unlink()
+    for stray in curated_dir.rglob(".*.tmp"):
+        stray.unlink(missing_ok=True)
+    return finished
+
+
+def _read_table(path: Path, schema: pa.Schema) -> pa.Table | None:
+    if not path.exists():
+        return None
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
+    version = (table.schema.metadata or {}).get(b"schema_version", b"").decode()
+    if version not in READABLE_VERSIONS:
+        raise DatasetError(
+            f"{path}: schema_version {version or 'missing'!r}, expected {SCHEMA_VERSION!r}"
+        )
+    missing = set(schema.names) - set(table.schema.names)
+    # Columns added after the file was written read as null (versions compare as integers).
+    added = {name for name in missing if int(ADDED_IN_VERSION.get(name, "0")) > int(version)}
+    if missing - added:
+        raise DatasetError(f"{path}: columns missing: {', '.join(sorted(missing - added))}")
+    for name in sorted(added):
+        field = schema.field(name)
+        table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names)
+
+
+def read_links(curated_dir: Path) -> list[LinkRow]:
+    """The latest links table as records; empty when there is none yet."""
+    table = _read_table(curated_dir / LINKS_FILE, LINKS_SCHEMA)
+    return [] if table is None else _link_rows(table)
+
+
+def history_nights(curated_dir: Path) -> list[dt.date]:
+    """The nights with a history partition, oldest first."""
+    nights = []
+    for folder in (curated_dir / HISTORY_DIR).glob("run_date=*"):
+        try:
+            nights.append(dt.date.fromisoformat(folder.name.removeprefix("run_date=")))
+        except ValueError:
+            continue  # a stray folder is not a night
+    return sorted(nights)
+
+
+def read_history_night(curated_dir: Path, night: dt.date) -> list[LinkRow]:
+    """One night's observations as link records (run_date comes from the partition path)."""
+    path = history_partition(curated_dir, night) / HISTORY_FILE
+    table = _read_table(path, HISTORY_SCHEMA)
+    if table is None:
+        return []
+    table = table.append_column(
+        pa.field("run_date", pa.date32()), pa.array([night] * table.num_rows, pa.date32())
+    ).select(LINKS_SCHEMA.names)
+    return _link_rows(table)
+
+
+def _link_rows(table: pa.Table) -> list[LinkRow]:
+    rows = []
+    for record in table.to_pylist():
+        record["redirect_chain"] = tuple(
+            Hop(url=hop["url"], status=hop["status"], location=hop["location"])
+            for hop in record["redirect_chain"]
+        )
+        record["health"] = Health(record["health"]) if record["health"] else None
+        rows.append(LinkRow(**record))
+    return rows
+
+
+def read_entries(curated_dir: Path) -> list[EntryVerdict]:
+    table = _read_table(curated_dir / ENTRIES_FILE, ENTRIES_SCHEMA)
+    return [] if table is None else _entry_rows(table)
+
+
+def read_entries_night(curated_dir: Path, night: dt.date) -> list[EntryVerdict]:
+    """One night's entry verdicts from the entries history."""
+    path = entries_history_partition(curated_dir, night) / ENTRIES_HISTORY_FILE
+    if not path.exists():
+        return []
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
+    table = table.append_column(
+        pa.field("run_date", pa.date32()), pa.array([night] * table.num_rows, pa.date32())
+    )
+    return _entry_rows(table.select(ENTRIES_SCHEMA.names))
+
+
+def _entry_rows(table: pa.Table) -> list[EntryVerdict]:
+    rows = []
+    names = {f.name for f in dataclasses.fields(EntryVerdict)}
+    for record in table.to_pylist():
+        record["verdict"] = Verdict(record["verdict"])
+        record["reasons"] = tuple(record["reasons"])
+        record["extra"] = tuple(record.pop("catalog_extra"))
+        rows.append(EntryVerdict(**{k: v for k, v in record.items() if k in names}))
+    return rows
+
+
+def rebuild_latest(curated_dir: Path) -> dt.date:
+    """Rewrite links.parquet and entries.parquet from the newest history night.
+
+    The way back after a damaged or foreign latest file: history partitions are written
+    first and never rewritten by later nights (except once by `upgrade_history`). Rows of
+    removed catalogue entries are not in history and are therefore not restored.
+    """
+    nights = history_nights(curated_dir)
+    if not nights:
+        raise DatasetError(f"{curated_dir / HISTORY_DIR}: no history to rebuild from")
+    night = nights[-1]
+    links = read_history_night(curated_dir, night)
+    entries = read_entries_night(curated_dir, night)
+    if not entries:
+        raise DatasetError(
+            f"{entries_history_partition(curated_dir, night)}: no entries history for {night}"
+        )
+    publish(curated_dir, night, links, entries)
+    return night

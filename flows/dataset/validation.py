@@ -1,0 +1,86 @@
+"""Checks a night's tables must pass before anything is published.
+
+A run whose output fails here publishes nothing and says why: downstream programs rely on
+the documented vocabulary, unique keys and dates that are never in the future.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from extractors.records import Health, Verdict
+from flows.dataset.schema import ENTRIES_SCHEMA, LINKS_SCHEMA
+
+LINK_DATE_COLUMNS = (
+    "published",
+    "modified",
+    "content_date",
+    "first_seen",
+    "last_ok",
+    "last_changed",
+    "failing_since",
+)
+LINK_KEY = ("entry_id", "url", "link_label")
+FINGERPRINT_COLUMNS = ("text_fingerprint", "baseline_fingerprint")
+_FINGERPRINT_PATTERN = "^[0-9a-f]{64}$"  # extractors.text.fingerprint: 256 bits as hex
+
+
+def _outside(column: pa.ChunkedArray, allowed: set[str]) -> list[str]:
+    values = {v for v in pc.unique(column).to_pylist() if v is not None}
+    return sorted(values - allowed)
+
+
+def _duplicates(table: pa.Table, keys: tuple[str, ...]) -> int:
+    counts = table.group_by(list(keys), use_threads=False).aggregate([([], "count_all")])
+    return int(pc.sum(pc.greater(counts["count_all"], 1)).as_py() or 0)
+
+
+def validate_tables(links: pa.Table, entries: pa.Table, run_date: dt.date) -> list[str]:
+    """Every problem found, as short English sentences naming the table and column."""
+    problems: list[str] = []
+    if not links.schema.equals(LINKS_SCHEMA, check_metadata=False):
+        problems.append("links: schema differs from LINKS_SCHEMA")
+    if not entries.schema.equals(ENTRIES_SCHEMA, check_metadata=False):
+        problems.append("entries: schema differs from ENTRIES_SCHEMA")
+    if problems:
+        return problems
+
+    bad = _outside(links["health"], {h.value for h in Health})
+    if bad:
+        problems.append(f"links.health: values outside the vocabulary: {bad}")
+    bad = _outside(entries["verdict"], {v.value for v in Verdict})
+    if bad:
+        problems.append(f"entries.verdict: values outside the vocabulary: {bad}")
+
+    if dup := _duplicates(links, LINK_KEY):
+        problems.append(f"links: {dup} duplicate keys (entry_id, url, link_label)")
+    if dup := _duplicates(entries, ("entry_id",)):
+        problems.append(f"entries: {dup} duplicate entry_id values")
+
+    for table_name, table in (("links", links), ("entries", entries)):
+        wrong_night = pc.sum(pc.not_equal(table["run_date"], pa.scalar(run_date))).as_py()
+        if wrong_night:
+            problems.append(f"{table_name}.run_date: {wrong_night} rows not {run_date}")
+    for name in LINK_DATE_COLUMNS:
+        late = pc.sum(pc.greater(links[name], pa.scalar(run_date))).as_py()
+        if late:
+            problems.append(f"links.{name}: {late} dates after the run date {run_date}")
+    late = pc.sum(pc.greater(entries["newest_content_date"], pa.scalar(run_date))).as_py()
+    if late:
+        problems.append(f"entries.newest_content_date: {late} dates after {run_date}")
+
+    entry_ids = set(entries["entry_id"].to_pylist())
+    orphans = set(links["entry_id"].to_pylist()) - entry_ids
+    if orphans:
+        problems.append(f"links: entry_id without an entry: {sorted(orphans)[:5]}")
+    for name in FINGERPRINT_COLUMNS:
+        malformed = pc.sum(pc.invert(pc.match_substring_regex(links[name], _FINGERPRINT_PATTERN)))
+        if malformed.as_py():
+            problems.append(f"links.{name}: {malformed.as_py()} values not 64 hex digits")
+    negative = pc.sum(pc.less(links["consecutive_failures"], 0)).as_py()
+    if negative:
+        problems.append(f"links.consecutive_failures: {negative} negative values")
+    return problems

@@ -1,0 +1,93 @@
+"""The report as CSV for German Excel: one row per link, UTF-8 with BOM, `;`, dates TT.MM.JJJJ,
+and a leading apostrophe against formula injection.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flows.report.view import ReportInput, ReportView, build_view
+from flows.report.wording import SECTION_HEADINGS, ReportSection
+
+CSV_CELL_MAX_CHARS = 32_000  # Excel refuses cells longer than 32,767 characters
+_CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CSV_HEADERS = (
+    "Abschnitt",
+    "Befund",
+    "Eintrag-ID",
+    "Anbieter",
+    "Anbietertyp",
+    "Eintrag",
+    "Gründe",
+    "Linkbezeichnung",
+    "URL",
+    "Linkstatus",
+    "Was ist los",
+    "Seit",
+    "HTTP-Status",
+    "Weitergeleitet zu",
+    "Inhaltsdatum",
+    "Datumsquelle",
+    "Alter in Tagen",
+    "Veraltet",
+    "Fehlerhaft seit",
+    "Zuletzt erreichbar",
+    "Seitentitel",
+    "Zusammenfassung",
+    "Maßnahme",
+    "Archivsuche",
+    "Lauf vom",
+)
+
+
+def _csv_cell(value: str) -> str:
+    """Neutralise formula injection: a leading =, +, -, @, tab or CR becomes text."""
+    value = value[:CSV_CELL_MAX_CHARS]
+    return "'" + value if value.startswith(_CSV_FORMULA_STARTS) else value
+
+
+def render_csv(report: ReportInput) -> str:
+    """One row per link, for German Excel: UTF-8 with BOM, `;`, dates TT.MM.JJJJ."""
+    return render_csv_view(build_view(report))
+
+
+def render_csv_view(view: ReportView) -> str:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(_CSV_HEADERS)
+    # Every link, also the "In Ordnung" rows the page leaves out of a very large catalogue.
+    for section in ReportSection:
+        for row in view.all_rows:
+            if row.section is not section:
+                continue
+            cells = [
+                SECTION_HEADINGS[section],
+                row.verdict_label,
+                row.entry_id,
+                row.provider,
+                row.provider_type,
+                row.entry_title,
+                " | ".join(row.reasons),
+                row.label,
+                row.url,
+                row.health,
+                " ".join((row.sentence, *row.notes)),
+                row.since,
+                row.http_status,
+                row.final_url,
+                row.content_date,
+                row.date_source,
+                row.age_days,
+                row.stale,
+                row.failing_since,
+                row.last_ok,
+                row.page_title,
+                row.summary,
+                "; ".join(action.text for action in row.actions),
+                row.archive_href,
+                view.run_date,
+            ]
+            writer.writerow([_csv_cell(cell) for cell in cells])
+    return buffer.getvalue()
