@@ -356,7 +356,8 @@ def command_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def command_catalog_import(path: Path, output: Path | None) -> int:
-    from extractors.catalog.listing_import import catalog_csv, import_listing
+    from extractors.catalog.listing_import import import_listing
+    from extractors.catalog.writer import catalog_csv
 
     try:
         data = path.read_bytes()

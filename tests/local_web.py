@@ -52,6 +52,8 @@ from types import TracebackType
 
 import trustme
 
+from flows.server_thread import ServerThread
+
 TLS_KINDS = ("valid", "expired", "wrong_host", "untrusted")
 
 
@@ -198,7 +200,7 @@ class LocalWeb:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
         self.ca_pem_path: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -212,10 +214,7 @@ class LocalWeb:
                 pem.write(_authorities()[0].cert_pem.bytes())
             self.ca_pem_path = pem.name
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._serving = ServerThread(server, poll_interval=0.05).start()
         return self
 
     def __exit__(
@@ -225,15 +224,13 @@ class LocalWeb:
         traceback: TracebackType | None,
     ) -> None:
         self._stopping.set()
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
+        assert self._serving is not None
+        self._serving.stop()
         with self._lock:
             connections = list(self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=5)
         if self.ca_pem_path:
             os.unlink(self.ca_pem_path)
 

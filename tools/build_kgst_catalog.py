@@ -22,12 +22,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extractors.catalog.listing_import import (
-    catalog_csv,
     listing_intro,
     normalize_space,
     parse_listing_text,
 )
 from extractors.catalog.reader import parse_catalog
+from extractors.catalog.writer import catalog_csv
 from extractors.records import CatalogEntry
 
 REPO = Path(__file__).resolve().parent.parent

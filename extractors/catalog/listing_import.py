@@ -3,36 +3,22 @@
 A listing is an intro followed by entries; each entry is a "Provider: Title" headline, a
 short description and one or more links. The plain-text form (copied from the page) only
 keeps the link labels, so its rows have an empty `url` ("target unknown"); the HTML form
-keeps the targets. `catalog_csv` writes rows in the catalogue format of ARCHITECTURE §2,
-so that `extractors.catalog.reader.parse_catalog` reads them back unchanged.
+keeps the targets. `extractors.catalog.writer.catalog_csv` writes the rows as a catalogue.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from extractors.records import CatalogEntry
-
-CATALOG_COLUMNS: tuple[str, ...] = (
-    "entry_id",
-    "provider",
-    "provider_type",
-    "title",
-    "description",
-    "link_label",
-    "url",
-    "max_age_days",
-    "notes",
-)
 
 # A headline is short; intro and description paragraphs are not.
 MAX_HEADING_CHARS = 160
@@ -539,41 +525,7 @@ def _anchor_link(anchor: Tag, base: str | None) -> tuple[str, str] | None:
 
 
 # ---------------------------------------------------------------------------------------
-# Writing and importing
-
-
-def catalog_csv(entries: Iterable[CatalogEntry]) -> str:
-    """Catalogue CSV text (header + one full row per link, RFC 4180 quoting, "\\n" ends).
-
-    Extra columns follow the standard ones in order of first appearance. Every row carries
-    its entry's fields in full, so each line can be read and diffed on its own.
-    """
-    rows = list(entries)
-    extra_names: list[str] = []
-    for entry in rows:
-        for name, _ in entry.extra:
-            if name not in extra_names and name not in CATALOG_COLUMNS:
-                extra_names.append(name)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([*CATALOG_COLUMNS, *extra_names])
-    for entry in rows:
-        extras = dict(entry.extra)
-        writer.writerow(
-            [
-                entry.entry_id,
-                entry.provider,
-                entry.provider_type,
-                entry.title,
-                entry.description,
-                entry.link_label,
-                entry.url,
-                "" if entry.max_age_days is None else str(entry.max_age_days),
-                entry.notes,
-                *(extras.get(name, "") for name in extra_names),
-            ]
-        )
-    return buffer.getvalue()
+# Importing
 
 
 def import_listing(

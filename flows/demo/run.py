@@ -9,7 +9,6 @@ confirmed broken), the event page has new text, and a page that failed is back.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import shutil
 import sys
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from extractors.catalog.writer import catalog_csv
+from extractors.records import CatalogEntry
 from flows.demo.web import DEMO_ENTRIES, DemoWeb
 
 CATALOG_FILE = "demo-katalog.csv"
@@ -38,23 +39,20 @@ class DemoOutcome:
 
 def write_demo_catalog(path: Path, web: DemoWeb) -> None:
     """The demo's catalogue CSV, pointing at the running sample web."""
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(
-            ["entry_id", "provider", "provider_type", "title", "description", "link_label", "url"]
+    rows = (
+        CatalogEntry(
+            line=line,
+            entry_id=entry.entry_id,
+            provider=entry.provider,
+            provider_type=entry.provider_type,
+            title=entry.title,
+            description=entry.description,
+            link_label=entry.link_label,
+            url=web.url(entry.path) if entry.path else "",
         )
-        for entry in DEMO_ENTRIES:
-            writer.writerow(
-                [
-                    entry.entry_id,
-                    entry.provider,
-                    entry.provider_type,
-                    entry.title,
-                    entry.description,
-                    entry.link_label,
-                    web.url(entry.path) if entry.path else "",
-                ]
-            )
+        for line, entry in enumerate(DEMO_ENTRIES, start=2)
+    )
+    path.write_text(catalog_csv(rows), encoding="utf-8")
 
 
 def demo_options(catalog: Path, data_dir: Path, night: dt.date) -> dict[str, Any]:

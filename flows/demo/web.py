@@ -13,7 +13,6 @@ relative to the second night, so the demo looks the same whatever day it runs.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,6 +20,7 @@ from string import Template
 from types import TracebackType
 
 from extractors.verdicts.entry_verdicts import german_date
+from flows.server_thread import ServerThread
 
 PAGES_DIR = Path(__file__).parent / "pages"
 
@@ -296,16 +296,13 @@ class DemoWeb:
     def __init__(self, second_night: dt.date) -> None:
         self.site = DemoSite(second_night)
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
 
     def __enter__(self) -> DemoWeb:
         server = _Server(("127.0.0.1", 0), _Handler)
         server.site = self.site
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        )
-        self._thread.start()
+        self._serving = ServerThread(server, poll_interval=0.1).start()
         return self
 
     def __exit__(
@@ -314,10 +311,8 @@ class DemoWeb:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        assert self._server is not None and self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        assert self._serving is not None
+        self._serving.stop()
 
     @property
     def night(self) -> int:

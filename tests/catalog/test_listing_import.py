@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 
 from extractors.catalog.listing_import import (
-    CATALOG_COLUMNS,
-    catalog_csv,
     entry_slug,
     guess_provider_type,
     import_listing,
@@ -20,6 +18,7 @@ from extractors.catalog.listing_import import (
     split_heading,
 )
 from extractors.catalog.reader import parse_catalog
+from extractors.catalog.writer import CATALOG_COLUMNS, catalog_csv
 from extractors.records import CatalogEntry
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
