@@ -230,10 +230,10 @@ def _day(value: str | None) -> dt.date | None:
 
 
 def run_ours(body: bytes, entry: GoldEntry, run_date: dt.date, with_text: bool) -> Prediction:
-    from extractors.dates.page_dates import parse_html
     from extractors.facts.html_facts import main_text_of
     from extractors.facts.page_facts import extract_facts
     from extractors.text.decoding import decode_html
+    from extractors.text.html_tree import parse_html
 
     started = time.process_time()
     try:

@@ -10,7 +10,8 @@ import dataclasses
 import datetime as dt
 import re
 
-from extractors.dates.page_dates import claim_from_url, reconcile
+from extractors.dates.page_dates import reconcile
+from extractors.dates.url_dates import claim_from_url
 from extractors.facts.html_facts import extract_html_facts
 from extractors.facts.pdf_facts import extract_pdf_facts
 from extractors.records import PageFacts

@@ -16,16 +16,11 @@ import warnings
 from pypdf import PdfReader
 from pypdf.errors import PdfReadWarning
 
-from extractors.dates.page_dates import (
-    SOURCE_META,
-    ParsedDate,
-    claim_from_http_header,
-    find_text_dates,
-    is_plausible,
-    make_claim,
-    parse_machine_date,
-    reconcile,
-)
+from extractors.dates.claims import SOURCE_META, make_claim
+from extractors.dates.cues import find_text_dates
+from extractors.dates.grammar import ParsedDate, is_plausible, parse_machine_date
+from extractors.dates.page_dates import reconcile
+from extractors.dates.url_dates import claim_from_http_header
 from extractors.facts.html_facts import MAX_TITLE_CHARS
 from extractors.records import DateClaim, PageFacts
 from extractors.text.fingerprint import simhash_text

@@ -7,18 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from extractors.dates.grammar import find_full_date, first_written_position
-from extractors.dates.page_dates import (
+from extractors.dates.claims import (
     SOURCE_HTTP_HEADER,
     SOURCE_JSON_LD,
     SOURCE_META,
     SOURCE_TIME_ELEMENT,
     SOURCE_URL,
     SOURCE_VISIBLE_TEXT,
-    find_dates,
-    find_text_dates,
-    parse_date_text,
 )
+from extractors.dates.cues import find_text_dates
+from extractors.dates.grammar import find_full_date, first_written_position, parse_date_text
+from extractors.dates.page_dates import find_dates
 from extractors.records import DateClaim
 from extractors.text.decoding import decode_html
 
