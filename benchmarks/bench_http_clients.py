@@ -7,7 +7,7 @@ end) at the same concurrency, in a fresh child process, and reports the wall tim
 CPU time of the fetching alone (interpreter start-up and imports excluded).
 
 Clients:
-- `linkpflege transport`: `flows.fetch.engine.build_client` (httpx with one small httpcore
+- `linkpflege transport`: `flows.fetch.http_client.build_client` (httpx with one small httpcore
   pool per origin, as the engine uses it), without the engine's per-URL logic;
 - `httpx`: a default `httpx.AsyncClient` (one shared httpcore pool);
 - `httpcore`: a bare `httpcore.AsyncConnectionPool`;
@@ -60,7 +60,8 @@ async def _fetch_with(client: str, urls: list[str], concurrency: int) -> int:
         import httpx
 
         if client == "linkpflege transport":
-            from flows.fetch.engine import FetchSettings, build_client
+            from flows.fetch.http_client import build_client
+            from flows.fetch.settings import FetchSettings
 
             settings = FetchSettings(
                 concurrency=concurrency,

@@ -411,7 +411,8 @@ def engine_worker(
     from concurrent.futures import Future
 
     from extractors.health.link_health import classify
-    from flows.fetch.engine import FetchSettings, fetch_all
+    from flows.fetch.engine import fetch_all
+    from flows.fetch.settings import FetchSettings
     from flows.shards.analysis_pool import AnalysisPool
 
     settings = FetchSettings(**json.loads(settings_json))

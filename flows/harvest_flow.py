@@ -54,7 +54,7 @@ from flows.dataset.store import (
     read_links,
     recover_interrupted_publish,
 )
-from flows.fetch.engine import FetchSettings, Validators
+from flows.fetch.settings import FetchSettings, Validators
 from flows.progress_display import ProgressDisplay
 from flows.report.artifacts import publish_report_artifacts
 from flows.report.history import verdict_history_from

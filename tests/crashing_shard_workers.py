@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from flows.fetch.engine import FetchSettings, Validators
+from flows.fetch.settings import FetchSettings, Validators
 from flows.shards.check import Shard, ShardJob
 
 

@@ -5,7 +5,7 @@ out. Network failures arrive already judged (`FetchResult.error`), because
 only the fetcher can tell a timeout from a refused connection; everything
 with a final HTTP answer is judged here.
 
-Conventions this module relies on (set by `flows.fetch.engine`):
+Conventions this module relies on (set by the fetch engine, `flows.fetch`):
 - `FetchResult.hops` holds only the redirect answers, in order; the final
   answer is `FetchResult.status` at `FetchResult.final_url`.
 - A 3xx is only followed when it is one of `REDIRECT_STATUSES` and carries a

@@ -26,7 +26,8 @@ from extractors.urls.host import host_of
 from extractors.urls.redaction import redact_userinfo
 from extractors.verdicts.link_rows import Observation
 from flows.dataset.raw_capture import CaptureWriter, previous_index
-from flows.fetch.engine import FetchSettings, Validators, fetch_all
+from flows.fetch.engine import fetch_all
+from flows.fetch.settings import FetchSettings, Validators
 from flows.shards.analysis_pool import AnalysisPool
 
 Shard = tuple[str, ...]

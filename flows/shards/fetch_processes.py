@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     # Types only: a worker process imports this module first (its initializer lives
     # here) and should pay for the HTTP engine and the extractors only when its work
     # needs them.
-    from flows.fetch.engine import Validators
+    from flows.fetch.settings import Validators
     from flows.shards.check import Shard, ShardJob
 
 ShardResult = list[tuple[str, Any]]  # (url, Observation) from `check_shard_in_worker`

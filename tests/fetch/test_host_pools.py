@@ -7,8 +7,9 @@ import asyncio
 import httpx
 from local_web import LocalWeb, Reply
 
-from flows.fetch.engine import FetchSettings, fetch_all
+from flows.fetch.engine import fetch_all
 from flows.fetch.host_pools import HostPoolTransport
+from flows.fetch.settings import FetchSettings
 
 
 class CountingPool(httpx.AsyncBaseTransport):

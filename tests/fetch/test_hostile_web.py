@@ -43,7 +43,8 @@ from extractors.health.link_health import classify
 from extractors.page_observation import observe
 from extractors.records import FetchResult, Health
 from extractors.urls.redaction import redact_userinfo, redact_userinfo_in_text
-from flows.fetch.engine import FetchSettings, fetch_all
+from flows.fetch.engine import fetch_all
+from flows.fetch.settings import FetchSettings
 from flows.harvest_flow import harvest
 from flows.run_settings import load_settings
 

@@ -25,18 +25,14 @@ from local_web import LocalWeb, Reply, closed_port
 from extractors.health.link_health import classify
 from extractors.records import FetchResult, Health, Hop, LinkHealth
 from flows.fetch.address_guard import AddressGuard, blocked_reason_for, resolve_and_check
-from flows.fetch.engine import (
-    DEFAULT_USER_AGENT,
-    FetchSettings,
-    HostLimiter,
-    backoff_delay,
-    failure_from_exception,
-    fetch_all,
-    invalid_url_reason,
-    retry_after_seconds,
-)
+from flows.fetch.engine import fetch_all
+from flows.fetch.failures import failure_from_exception
+from flows.fetch.fetchable_urls import invalid_url_reason
+from flows.fetch.host_limiter import HostLimiter
 from flows.fetch.host_pools import HostPoolTransport
 from flows.fetch.pinned_connect import PinnedTransport
+from flows.fetch.retries import backoff_delay, retry_after_seconds
+from flows.fetch.settings import DEFAULT_USER_AGENT, FetchSettings
 
 MIB = 1024 * 1024
 

@@ -35,7 +35,8 @@ from local_web import LocalWeb, Reply, closed_port
 
 from extractors.health.link_health import classify
 from extractors.records import FetchResult, Health, Hop, LinkHealth
-from flows.fetch.engine import FetchSettings, fetch_all
+from flows.fetch.engine import fetch_all
+from flows.fetch.settings import FetchSettings
 
 PROBE = "/linkpflege-probe-"
 

@@ -18,8 +18,10 @@ from local_web import LocalWeb, Reply
 
 from extractors.records import Health
 from flows.fetch.address_guard import AddressGuard
-from flows.fetch.engine import FetchSettings, build_client, failure_from_exception
+from flows.fetch.failures import failure_from_exception
+from flows.fetch.http_client import build_client
 from flows.fetch.pinned_connect import AddressRefused, PinnedNetworkBackend, PinnedTransport
+from flows.fetch.settings import FetchSettings
 
 PUBLIC = "93.184.216.34"  # a public address; never actually dialled here
 

@@ -29,7 +29,7 @@ from local_web import LocalWeb, Reply
 from process_state import orphans_after
 
 import flows.harvest_flow as harvest_flow
-from flows.fetch.engine import FetchSettings
+from flows.fetch.settings import FetchSettings
 from flows.harvest_flow import RunFailed, harvest
 from flows.run_settings import SettingsError, load_settings
 from flows.shards.analysis_pool import AnalysisPool
