@@ -21,11 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from extractors.catalog.listing_import import (
-    listing_intro,
-    normalize_space,
-    parse_listing_text,
-)
+from extractors.catalog.listing_entries import normalize_space
+from extractors.catalog.listing_text import listing_intro, parse_listing_text
 from extractors.catalog.reader import parse_catalog
 from extractors.catalog.writer import catalog_csv
 from extractors.records import CatalogEntry

@@ -2,6 +2,10 @@
 turned into what the editors see, as cleaned, length-capped strings shared by the HTML,
 Markdown and CSV formats: sections of link rows, counts per verdict with the change since
 the previous night, what is new and fixed since yesterday, and the trend chart.
+
+Why one module: the view model is one mapping, `build_view`, from the night's rows to the
+frozen `ReportView` that the HTML, Markdown and CSV renderers all read; its dataclasses and
+the functions that fill them change together, and the cleaning and capping happen here once.
 """
 
 from __future__ import annotations

@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from extractors.catalog.listing_import import (
+from extractors.catalog.listing_entries import (
     entry_slug,
     guess_provider_type,
-    import_listing,
-    listing_intro,
-    parse_listing_html,
-    parse_listing_text,
     slugify,
     split_heading,
 )
+from extractors.catalog.listing_html import parse_listing_html
+from extractors.catalog.listing_import import import_listing
+from extractors.catalog.listing_text import listing_intro, parse_listing_text
 from extractors.catalog.reader import parse_catalog
 from extractors.catalog.writer import CATALOG_COLUMNS, catalog_csv
 from extractors.records import CatalogEntry
