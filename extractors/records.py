@@ -171,11 +171,27 @@ class LinkHealth:
 
 @dataclass(frozen=True, slots=True)
 class DateClaim:
-    """A date found on a page, with where it was found and how much we trust it (0..1)."""
+    """A date found on a page, with where it was found and how much we trust it (0..1).
+
+    `evidence` is the grade a reader could check it by (`DateEvidence`); None means the grade
+    its `source` gives (see `extractors.dates.claims.date_evidence`).
+    """
 
     value: dt.date
     source: str
     confidence: float
+    # Not compared: two claims of the same day, source and trust say the same thing.
+    evidence: str | None = field(default=None, compare=False)
+
+
+class DateEvidence(StrEnum):
+    """How a content date is evidenced (links.parquet `date_evidence`), most trusted first."""
+
+    VISIBLE = "visible"  # written on the page (main text, byline, footer) or a <time>
+    METADATA = "metadata"  # only in metadata: <meta>, DC/dcterms, JSON-LD, itemprop
+    URL = "url"  # a day or month in the URL path
+    DOCUMENT_INFO = "document_info"  # a document's properties: PDF info/XMP, Office core
+    HTTP_HEADER = "http_header"  # the server's Last-Modified
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,10 +206,15 @@ class PageFacts:
     content_hash: str | None = None
     # SimHash of the same text (extractors.text.fingerprint): tells a real change from a new date.
     text_fingerprint: str | None = None
+    # A date only invisible metadata gives, when the page shows none: how current the page
+    # is (evidence grade "metadata"), never a publication or change date.
+    metadata_date: DateClaim | None = None
 
     @property
     def content_date(self) -> DateClaim | None:
-        return self.modified or self.published
+        """The date that says how current the page is: last change, else publication, else
+        what only the metadata records."""
+        return self.modified or self.published or self.metadata_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +257,8 @@ class LinkRow:
     text_fingerprint: str | None = None  # SimHash of the main text last seen
     # The fingerprint as of last_changed (or first seen): slow drift adds up against it.
     baseline_fingerprint: str | None = None
+    # How content_date is evidenced (a DateEvidence value); None before schema version 3.
+    date_evidence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

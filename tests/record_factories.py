@@ -35,6 +35,7 @@ def make_link_row(**changes: Any) -> LinkRow:
         "published": None,
         "modified": dt.date(2026, 1, 10),
         "date_source": "meta",
+        "date_evidence": "metadata",
         "content_date": dt.date(2026, 1, 10),
         "age_days": 320,
         "stale": False,

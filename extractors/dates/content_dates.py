@@ -1,5 +1,7 @@
 """Dates inside the page's own content: <time> elements, date-classed elements and cue
-phrases in the content region's text (chrome, teaser and event lists excluded), in one walk.
+phrases in the content region's text (chrome, teaser and event lists excluded), in one walk;
+and an as-of statement in the page's frame (its footer, the "last updated" line under the
+content) when the content states none.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from extractors.dates.claims import (
     CONFIDENCE,
     MODIFIED,
     PUBLISHED,
+    SOURCE_FOOTER_TEXT,
     SOURCE_TIME_ELEMENT,
     SOURCE_VISIBLE_TEXT,
     make_claim,
@@ -22,9 +25,10 @@ from extractors.dates.grammar import (
     parse_date_text,
     parse_machine_date,
 )
-from extractors.records import DateClaim
+from extractors.records import DateClaim, DateEvidence
 from extractors.text.html_tree import (
     class_names,
+    frame_text,
     join_blocks,
     walk_content,
 )
@@ -74,6 +78,23 @@ def from_content(
     class_hinted = hinted[0] if len({c.value for c in hinted}) == 1 else None
     published = time_published or text_published or class_hinted
     return published, time_modified or text_modified, region_text
+
+
+def as_of_in_frame(root: lxml.html.HtmlElement, run_date: dt.date) -> DateClaim | None:
+    """An as-of statement ("Stand: 03.11.2015", "Seite zuletzt geändert am …") anywhere in the
+    page's own frame: the content region and what surrounds it — the page footer, the "last
+    updated" line a CMS template puts under the content.
+
+    Page header, navigation, sidebars, cookie and consent banners, teaser, news and event lists
+    stay out (`html_tree.frame_text`), and the cue rules drop law citations, events and
+    copyright lines (`cues`).
+    """
+    _, modified = find_text_dates(
+        frame_text(root), run_date=run_date, confidence=CONFIDENCE["footer_cue"]
+    )
+    if modified is None:
+        return None
+    return DateClaim(modified.value, SOURCE_FOOTER_TEXT, modified.confidence, DateEvidence.VISIBLE)
 
 
 # Embedded social media posts (Instagram, Twitter/X, TikTok, Facebook) carry the <time> of the

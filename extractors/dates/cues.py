@@ -33,6 +33,8 @@ def find_text_dates(
             continue
         if COPYRIGHT.search(text[max(0, match.start() - 20) : match.start()]):
             continue
+        if kind == MODIFIED and cites_law(text, match.start()):
+            continue  # "AsylbLG (Stand: 01.03.2020)": the law's version, not the page's
         parsed = _date_after_cue(text, match.end(), run_date)
         if parsed is None:
             continue
@@ -144,6 +146,20 @@ _GAP_VETO = re.compile(
     re.IGNORECASE,
 )
 COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)
+# A law or regulation cited just before an as-of cue, or "zuletzt geändert durch" (an amending
+# act): the date is the cited text's version, not the page's.
+_LAW_CITATION = re.compile(
+    r"gesetz|verordnung|satzung|richtlinie|erlass|bgbl|fassung|§|\bart\.|\bartikel\b"
+    r"|\b(?:SGB|BGB|GG|AufenthG|AsylG|AsylbLG|AsylVfG|BAföG|WoGG|BauGB|VwVfG|IfSG)\b",
+    re.IGNORECASE,
+)
+_LAW_WINDOW = 40
+
+
+def cites_law(text: str, cue_start: int) -> bool:
+    """The same line, right before the cue at `cue_start`, cites a law, regulation or bylaw."""
+    before = text[max(0, cue_start - _LAW_WINDOW) : cue_start].rsplit("\n", 1)[-1]
+    return bool(_LAW_CITATION.search(before))
 
 
 def _date_after_cue(text: str, position: int, run_date: dt.date) -> ParsedDate | None:
@@ -152,6 +168,6 @@ def _date_after_cue(text: str, position: int, run_date: dt.date) -> ParsedDate |
     if gap is None:
         return None
     between = gap.group(0)
-    if _GAP_VETO.search(between) or len(between.split()) > 4:
+    if _GAP_VETO.search(between) or _LAW_CITATION.search(between) or len(between.split()) > 4:
         return None
     return parse_date_text(window[gap.end() :], run_date=run_date)

@@ -50,6 +50,7 @@ shown, less when it is not.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -59,8 +60,15 @@ import htmldate
 import lxml.html
 
 from extractors.dates.byline import from_byline, in_sentence
-from extractors.dates.claims import CONFIDENCE, SOURCE_VISIBLE_TEXT, SeenText, make_claim
-from extractors.dates.content_dates import from_content
+from extractors.dates.claims import (
+    CONFIDENCE,
+    SOURCE_VISIBLE_TEXT,
+    PageDates,
+    SeenText,
+    date_evidence,
+    make_claim,
+)
+from extractors.dates.content_dates import as_of_in_frame, from_content
 from extractors.dates.cues import OTHER_MEANING_VETO, has_modified_cue, has_published_cue
 from extractors.dates.grammar import (
     MIN_PLAUSIBLE_YEAR,
@@ -69,7 +77,7 @@ from extractors.dates.grammar import (
 )
 from extractors.dates.metadata import from_json_ld, from_meta
 from extractors.dates.url_dates import claim_from_http_header, claim_from_url
-from extractors.records import DateClaim
+from extractors.records import DateClaim, DateEvidence
 from extractors.text.html_tree import (
     content_region,
     parse_html,
@@ -84,10 +92,8 @@ logging.getLogger("htmldate").setLevel(logging.CRITICAL)
 # Public entry points
 
 
-def find_dates(
-    html: str, *, url: str, last_modified: str | None, run_date: dt.date
-) -> tuple[DateClaim | None, DateClaim | None]:
-    """(published, modified) claims for an HTML page; either is None when nothing credible."""
+def find_dates(html: str, *, url: str, last_modified: str | None, run_date: dt.date) -> PageDates:
+    """The date claims of an HTML page; each is None when nothing credible."""
     return find_dates_in_tree(
         parse_html(html), url=url, last_modified=last_modified, run_date=run_date
     )
@@ -100,13 +106,13 @@ def find_dates_in_tree(
     last_modified: str | None,
     run_date: dt.date,
     region: tuple[lxml.html.HtmlElement, bool] | None = None,
-) -> tuple[DateClaim | None, DateClaim | None]:
+) -> PageDates:
     """Like `find_dates`, on an already parsed tree (None: only URL and header are used).
     `region`: `content_region(root)` when the caller has it already."""
     url_claim = claim_from_url(url, run_date)
     header_claim = claim_from_http_header(last_modified, run_date)
     if root is None:
-        return reconcile(url_claim, header_claim)
+        return PageDates(*reconcile(url_claim, header_claim))
 
     json_published, json_modified, json_article = from_json_ld(root, url, run_date)
     meta_published, meta_modified = from_meta(root, url, run_date)
@@ -134,8 +140,25 @@ def find_dates_in_tree(
             or _month_fallback(votes)
         )
     published = _url_day_over_later_date(published, url_claim)
-    modified = json_modified or meta_modified or content_modified or header_claim
-    return reconcile(published, modified)
+    shown_modified = content_modified
+    if shown_modified is None and has_modified_cue(seen.page):
+        shown_modified = as_of_in_frame(root, run_date)
+    if shown_modified or (published and date_evidence(published) is not DateEvidence.METADATA):
+        # What the page shows decides; a CMS record that disagrees (a re-save, a render-time
+        # stamp) must not make an old page look fresh.
+        return PageDates(*reconcile(published, shown_modified))
+    recorded = _recorded(json_modified, run_date) or _recorded(meta_modified, run_date)
+    published, modified = reconcile(published, recorded or header_claim)
+    metadata_date = None
+    if published is None and modified is None:
+        metadata_date = _recorded(json_published, run_date) or _recorded(meta_published, run_date)
+    return PageDates(published, modified, metadata_date)
+
+
+def _recorded(claim: DateClaim | None, run_date: dt.date) -> DateClaim | None:
+    """A metadata date, unless it is the crawl day: far more often the CMS's render time
+    than a change made that day."""
+    return claim if claim is not None and claim.value < run_date else None
 
 
 def reconcile(
@@ -292,7 +315,7 @@ def _declared_article_date(
     if not (article and published and modified) or modified.value <= published.value:
         return None
     confidence = CONFIDENCE["json_ld"] - _UNSEEN_PENALTY
-    return DateClaim(published.value, published.source, round(confidence, 2))
+    return dataclasses.replace(published, confidence=round(confidence, 2))
 
 
 def _confirmed_article_date(
@@ -303,8 +326,8 @@ def _confirmed_article_date(
     of the whole page also arrives at."""
     if not (article and published and htmldate_claim) or published.value != htmldate_claim.value:
         return None
-    return DateClaim(
-        published.value, published.source, round(CONFIDENCE["json_ld"] - _UNSEEN_PENALTY, 2)
+    return dataclasses.replace(
+        published, confidence=round(CONFIDENCE["json_ld"] - _UNSEEN_PENALTY, 2)
     )
 
 
@@ -340,7 +363,15 @@ def _merged_claim(supporters: list[_Vote], *, written: bool) -> DateClaim:
     confidence = max(vote.claim.confidence for vote in supporters if vote.claim is not None)
     confidence += 0.05 * (len({vote.heuristic for vote in supporters}) - 1)
     confidence += 0.05 if written else 0.0
-    return DateClaim(lead.value, lead.source, round(min(0.95, confidence), 2))
+    # Its grade is what a reader can check it by, whichever source is named.
+    shown = {vote.heuristic for vote in supporters if vote.shown}
+    if written or shown - {"url"}:
+        evidence = DateEvidence.VISIBLE
+    elif shown:
+        evidence = DateEvidence.URL
+    else:
+        evidence = date_evidence(lead)
+    return DateClaim(lead.value, lead.source, round(min(0.95, confidence), 2), evidence)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -72,11 +72,11 @@ def extract_html_facts(
     root = parse_html(html)
     # Found once: the date cascade and the main-text extraction both start from it.
     region = content_region(root) if root is not None else None
-    published, modified = find_dates_in_tree(
+    dates = find_dates_in_tree(
         root, url=url, last_modified=last_modified, run_date=run_date, region=region
     )
     if root is None:
-        return PageFacts(published=published, modified=modified)
+        return PageFacts(published=dates.published, modified=dates.modified)
 
     metas = meta_contents(root)
     title = page_title(root, url, metas)
@@ -85,10 +85,11 @@ def extract_html_facts(
         title=title,
         summary=_meta_description(metas, title) or summarise_text(main_text, title=title),
         language=page_language(root, metas) or guess_language(main_text),
-        published=published,
-        modified=modified,
+        published=dates.published,
+        modified=dates.modified,
         content_hash=hash_text(main_text),
         text_fingerprint=simhash_text(main_text),
+        metadata_date=dates.metadata_date,
     )
 
 

@@ -16,7 +16,7 @@ import warnings
 from pypdf import PdfReader
 from pypdf.errors import PdfReadWarning
 
-from extractors.dates.claims import SOURCE_META, make_claim
+from extractors.dates.claims import SOURCE_DOCUMENT_INFO, make_claim
 from extractors.dates.cues import find_text_dates
 from extractors.dates.grammar import ParsedDate, is_plausible, parse_machine_date
 from extractors.dates.page_dates import reconcile
@@ -33,6 +33,8 @@ warnings.filterwarnings("ignore", category=PdfReadWarning)
 
 # Authoring tools write these automatically: good for "when was this file made".
 PDF_METADATA_CONFIDENCE = 0.8
+# An as-of statement counts on the first pages (title page, imprint on page 2).
+_AS_OF_PAGES = 2
 # Text for the content hash: enough pages to notice a new version, bounded for big reports.
 MAX_HASH_PAGES = 20
 
@@ -70,18 +72,24 @@ def extract_pdf_facts(body: bytes, *, run_date: dt.date, last_modified: str | No
     info = _info(reader)
     xmp = _xmp_packet(reader)
 
-    published = _metadata_claim(info.get("/CreationDate"), run_date) or _xmp_claim(
-        xmp, "published", run_date
+    # What the first pages say ("Stand: 03.11.2015") decides; the file's own properties count
+    # where they do not contradict it (a PDF re-exported in 2019 of a 2015 flyer is from 2015).
+    opening = "\n".join([text for text in pages_text if text.strip()][:_AS_OF_PAGES])
+    shown_published, shown_modified = find_text_dates(opening, run_date=run_date)
+    shown = [claim.value for claim in (shown_published, shown_modified) if claim]
+
+    def unless_younger_than_shown(claim: DateClaim | None) -> DateClaim | None:
+        return claim if claim and (not shown or claim.value <= max(shown)) else None
+
+    published = shown_published or unless_younger_than_shown(
+        _metadata_claim(info.get("/CreationDate"), run_date)
+        or _xmp_claim(xmp, "published", run_date)
     )
-    modified = _metadata_claim(info.get("/ModDate"), run_date) or _xmp_claim(
-        xmp, "modified", run_date
+    modified = shown_modified or unless_younger_than_shown(
+        _metadata_claim(info.get("/ModDate"), run_date) or _xmp_claim(xmp, "modified", run_date)
     )
-    if not (published and modified):
-        text_published, text_modified = find_text_dates(first_page, run_date=run_date)
-        published = published or text_published
-        modified = modified or text_modified
     if modified is None and last_modified:
-        modified = claim_from_http_header(last_modified, run_date)
+        modified = unless_younger_than_shown(claim_from_http_header(last_modified, run_date))
     published, modified = reconcile(published, modified)
 
     title = _title(info.get("/Title"), first_page)
@@ -188,7 +196,7 @@ def _declared_language(reader: PdfReader) -> str | None:
 
 def _metadata_claim(raw: str | None, run_date: dt.date) -> DateClaim | None:
     parsed = parse_pdf_date(raw, run_date=run_date)
-    return make_claim(parsed, SOURCE_META, PDF_METADATA_CONFIDENCE) if parsed else None
+    return make_claim(parsed, SOURCE_DOCUMENT_INFO, PDF_METADATA_CONFIDENCE) if parsed else None
 
 
 def _xmp_claim(xmp: str, kind: str, run_date: dt.date) -> DateClaim | None:
@@ -196,7 +204,7 @@ def _xmp_claim(xmp: str, kind: str, run_date: dt.date) -> DateClaim | None:
     if match is None:
         return None
     parsed = parse_machine_date(match.group(1), run_date=run_date)
-    return make_claim(parsed, SOURCE_META, PDF_METADATA_CONFIDENCE) if parsed else None
+    return make_claim(parsed, SOURCE_DOCUMENT_INFO, PDF_METADATA_CONFIDENCE) if parsed else None
 
 
 def _title(raw: str | None, first_page: str) -> str | None:

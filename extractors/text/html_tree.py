@@ -342,8 +342,38 @@ def _protected_ancestors(region: lxml.html.HtmlElement) -> set:
     return set()
 
 
+def frame_text(root: lxml.html.HtmlElement) -> str:
+    """The text of the page's own frame, one line per block: the content and what surrounds it
+    — page footer, the lines under the content — without the page header, navigation,
+    sidebars, cookie and consent banners, teaser, news and event lists."""
+    body = root.find("body")
+    if body is None:
+        return ""
+    parts: list[str] = []
+    for _ in walk_content(body, True, parts, skip_page_header=True):
+        pass
+    return join_blocks(parts)
+
+
+def _is_page_header(element: lxml.html.HtmlElement) -> bool:
+    """The site's header (logo, ticker, "today is …"), not an article's own <header>."""
+    if element.tag == "header" or (element.get("role") or "").strip().lower() == "banner":
+        return not any(a.tag in _CONTENT_TAGS for a in element.iterancestors())
+    names = class_names(element)
+    return bool(names and _PAGE_HEADER_NAMES.search(names)) and not any(
+        a.tag in _CONTENT_TAGS for a in element.iterancestors()
+    )
+
+
+_PAGE_HEADER_NAMES = re.compile(r"header|kopf|masthead|topbar")
+
+
 def walk_content(
-    region: lxml.html.HtmlElement, explicit_region: bool, text: list[str]
+    region: lxml.html.HtmlElement,
+    explicit_region: bool,
+    text: list[str],
+    *,
+    skip_page_header: bool = False,
 ) -> Iterator[lxml.html.HtmlElement]:
     """Yield the readable elements in document order; their text goes to `text` meanwhile,
     in order, with "\n" around blocks (`join_blocks(text)` is the readable text).
@@ -373,7 +403,9 @@ def walk_content(
         if not isinstance(tag, str) or (
             element is not region
             and (
-                _is_noise(element, flag, protected, region_chars) or (teasers and tag == "article")
+                _is_noise(element, flag, protected, region_chars)
+                or (teasers and tag == "article")
+                or (skip_page_header and _is_page_header(element))
             )
         ):
             tail = element.tail

@@ -42,6 +42,7 @@ from extractors.records import (
     FAILING_HEALTH,
     GOOD_HEALTH,
     CatalogEntry,
+    DateEvidence,
     EntryVerdict,
     Health,
     LinkRow,
@@ -85,7 +86,9 @@ GERMAN_DATE_SOURCE_LABELS: Mapping[str, str] = MappingProxyType(
         "json_ld": "strukturierte Daten der Seite",
         "meta": "Meta-Angabe im Seitenkopf",
         "time_element": "Datumsauszeichnung im Seitentext",
-        "visible_text": "Stand-Angabe im Text",
+        "visible_text": "Datumsangabe im Seitentext",
+        "footer_text": "Stand-Angabe im Fußbereich der Seite",
+        "document_info": "Dokumenteigenschaften der Datei",
         "url": "Datum in der Adresse",
         "http_header": "Angabe des Servers",
         "pdf_info": "Dokumenteigenschaften der PDF-Datei",
@@ -146,6 +149,31 @@ def german_date_source(code: str | None) -> str:
     if not code:
         return "unbekannt"
     return GERMAN_DATE_SOURCE_LABELS.get(code.split(":", 1)[0].strip(), code)
+
+
+def content_date_words(link: LinkRow) -> str:
+    """The content date with what it rests on, in German, so an editor knows how much to trust
+    a stale flag: „Stand-Angabe im Fußbereich: 03.11.2015“, „Inhalt laut Seiten-Metadaten vom
+    15.02.2016 (auf der Seite nicht sichtbar)“. Empty without a content date."""
+    if link.content_date is None:
+        return ""
+    day = german_date(link.content_date)
+    evidence = link.date_evidence
+    as_of = link.modified is not None and link.modified == link.content_date
+    if evidence == DateEvidence.VISIBLE:
+        if link.date_source == "footer_text":
+            return f"Stand-Angabe im Fußbereich: {day}"
+        return f"Stand-Angabe auf der Seite: {day}" if as_of else f"Datum auf der Seite: {day}"
+    if evidence == DateEvidence.METADATA:
+        return f"Inhalt laut Seiten-Metadaten vom {day} (auf der Seite nicht sichtbar)"
+    if evidence == DateEvidence.URL:
+        return f"Datum in der Adresse (URL): {day}"
+    if evidence == DateEvidence.DOCUMENT_INFO:
+        return f"Datum laut Dokumenteigenschaften: {day} (im Dokument nicht sichtbar)"
+    if evidence == DateEvidence.HTTP_HEADER:
+        return f"nur das Änderungsdatum des Servers: {day} (wenig verlässlich)"
+    # Rows written before date_evidence existed (schema version < 3).
+    return f"Inhalt datiert {day} (Quelle: {german_date_source(link.date_source)})"
 
 
 def judge_entries(
@@ -323,15 +351,9 @@ def _link_findings(
             )
         )
     elif link.stale:
-        if link.content_date is not None:
-            dated = (
-                f"Inhalt zuletzt datiert {german_date(link.content_date)} "
-                f"(Quelle: {german_date_source(link.date_source)})"
-            )
-        else:
-            dated = "Inhalt"
+        dated = content_date_words(link) or "Inhalt"
         findings.append(
-            _Finding(_Severity.STALE, f"Link {ref}: {dated}, älter als {max_age_days} Tage.")
+            _Finding(_Severity.STALE, f"Link {ref}: {dated} – älter als {max_age_days} Tage.")
         )
     elif health in GOOD_HEALTH and link.content_date is None:
         findings.append(_Finding(_Severity.INFO, f"Link {ref}: Kein Datum auf der Seite gefunden."))

@@ -172,6 +172,7 @@ def build_link_row(
         http_last_modified=page.http_last_modified,
         text_fingerprint=fingerprint,
         baseline_fingerprint=baseline,
+        date_evidence=page.date_evidence,
     )
 
 
@@ -197,10 +198,13 @@ class _Page:
     text_fingerprint: str | None = None
     etag: str | None = None
     http_last_modified: str | None = None
+    # Set only when neither published nor modified is: what the metadata alone records.
+    metadata_date: dt.date | None = None
+    date_evidence: str | None = None
 
     @property
     def content_date(self) -> dt.date | None:
-        return self.modified or self.published
+        return self.modified or self.published or self.metadata_date
 
 
 def _page(facts: PageFacts, fetch: FetchResult, good: bool) -> _Page:
@@ -217,6 +221,8 @@ def _page(facts: PageFacts, fetch: FetchResult, good: bool) -> _Page:
         published=facts.published.value if facts.published else None,
         modified=facts.modified.value if facts.modified else None,
         date_source=claim.source if claim else None,
+        metadata_date=facts.metadata_date.value if facts.metadata_date else None,
+        date_evidence=claim.evidence if claim else None,
         content_hash=facts.content_hash,
         text_fingerprint=facts.text_fingerprint,
         etag=fetch.header("etag") if direct else None,
@@ -233,6 +239,8 @@ def _carried_page(previous: LinkRow) -> _Page:
         published=previous.published,
         modified=previous.modified,
         date_source=previous.date_source,
+        metadata_date=(None if previous.published or previous.modified else previous.content_date),
+        date_evidence=previous.date_evidence,
         content_hash=previous.content_hash,
         text_fingerprint=previous.text_fingerprint,
         etag=previous.etag,

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # Versions the reader still accepts: a column added since a file's version reads as null.
 # 2: text_fingerprint and baseline_fingerprint; last_changed means "changed substantially".
-READABLE_VERSIONS = ("1", "2")
-ADDED_IN_VERSION = {"text_fingerprint": "2", "baseline_fingerprint": "2"}
+# 3: date_evidence; content_date may come from metadata alone (graded "metadata").
+READABLE_VERSIONS = ("1", "2", "3")
+ADDED_IN_VERSION = {"text_fingerprint": "2", "baseline_fingerprint": "2", "date_evidence": "3"}
 
 HOP_TYPE = pa.struct(
     [
@@ -61,6 +62,8 @@ _LINK_FIELDS = [
     # matches columns by position sees the version-1 columns where they were.
     pa.field("text_fingerprint", pa.string()),
     pa.field("baseline_fingerprint", pa.string()),
+    # How content_date is evidenced: visible, metadata, url, document_info, http_header.
+    pa.field("date_evidence", pa.string()),
 ]
 
 

@@ -226,7 +226,7 @@ class DemoSite:
                         "Zukunftschance Ausbildung",
                         "Junge Geflüchtete suchen Ausbildungsplätze in Musterstadt.",
                         "Betriebe melden sich bei der Ausbildungsbörse im Rathaus.",
-                        "Stand: Juni 2015",
+                        "Stand: 10. Juni 2015",
                     ),
                     created="20150602100000",
                     modified="20150610120000",

@@ -15,7 +15,7 @@ from extractors.records import (
     Health,
     LinkRow,
 )
-from extractors.verdicts.entry_verdicts import german_date, german_date_source
+from extractors.verdicts.entry_verdicts import content_date_words, german_date
 from flows.report.safe_text import REASON_MAX_CHARS, WHITESPACE, http_href, shown_text
 from flows.report.wording import ReportSection, age_words, health_sentence
 
@@ -99,10 +99,11 @@ def link_assessment(link: LinkRow, entry: EntryVerdict | None) -> LinkAssessment
     else:
         changed = good and any(_CHANGED_PHRASE in r for r in own_reasons)
 
+    # The date with what it rests on: an editor weighs a footer "Stand" above a CMS record.
+    dated = content_date_words(link)
     stale_sentence = (
-        f"Der Inhalt ist zuletzt auf den {german_date(link.content_date)} datiert"
-        f"{age_words(link.age_days)}."
-        if link.content_date
+        f"{dated[:1].upper()}{dated[1:]}{age_words(link.age_days)}."
+        if dated
         else "Der Inhalt ist älter als die eingestellte Frist."
     )
     changed_sentence = (
@@ -219,10 +220,7 @@ def link_evidence(link: LinkRow, section: ReportSection) -> tuple[Evidence, ...]
     if hops:
         items.append(Evidence("Weiterleitungen", str(hops)))
     if link.content_date:
-        source = german_date_source(link.date_source)
-        items.append(
-            Evidence("Inhaltsdatum", f"{german_date(link.content_date)} ({shown_text(source)})")
-        )
+        items.append(Evidence("Inhaltsdatum", shown_text(content_date_words(link))))
     detail = shown_text(link.error_detail)
     # A detail that only repeats the status or the new address says nothing new.
     repeats = link.health is Health.MOVED or (

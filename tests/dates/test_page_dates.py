@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from extractors.dates.claims import (
+    SOURCE_FOOTER_TEXT,
     SOURCE_HTTP_HEADER,
     SOURCE_JSON_LD,
     SOURCE_META,
@@ -30,14 +31,16 @@ def fixture_dates(
     name: str, *, url: str = URL, last_modified: str | None = None
 ) -> tuple[DateClaim | None, DateClaim | None]:
     html = decode_html((PAGES / name).read_bytes(), "text/html")
-    return find_dates(html, url=url, last_modified=last_modified, run_date=RUN_DATE)
+    dates = find_dates(html, url=url, last_modified=last_modified, run_date=RUN_DATE)
+    return dates.published, dates.modified
 
 
 def page_dates(
     body: str, *, url: str = URL, last_modified: str | None = None, head: str = ""
 ) -> tuple[DateClaim | None, DateClaim | None]:
     html = f"<html lang='de'><head><title>Seite</title>{head}</head><body>{body}</body></html>"
-    return find_dates(html, url=url, last_modified=last_modified, run_date=RUN_DATE)
+    dates = find_dates(html, url=url, last_modified=last_modified, run_date=RUN_DATE)
+    return dates.published, dates.modified
 
 
 def day(claim: DateClaim | None) -> dt.date | None:
@@ -100,7 +103,9 @@ def test_malformed_json_ld_does_not_crash_and_meta_takes_over() -> None:
     # article:published_time, confirmed by the date shown below the heading.
     assert published is not None and published.value == dt.date(2016, 1, 15)
     assert published.source == SOURCE_META
-    assert modified == DateClaim(dt.date(2016, 3, 1), SOURCE_META, 0.85)
+    # article:modified_time (2016-03-01) is younger than the date the page shows: a CMS record
+    # that disagrees with the page is not used (it would make an old page look fresh).
+    assert modified is None
 
 
 def test_json_ld_with_trailing_comma_is_read() -> None:
@@ -119,9 +124,17 @@ def test_json_ld_broken_by_unescaped_quotes_is_recovered_with_less_trust() -> No
     </script>"""
     published, modified = page_dates(LOREM + SHOWN, head=head)
     assert day(published) == dt.date(2015, 11, 3)
-    assert day(modified) == dt.date(2016, 1, 20)
     assert published is not None and published.source == SOURCE_JSON_LD
-    assert modified is not None and modified.confidence < 0.9
+    # The recovered dateModified is younger than the shown date: not used.
+    assert modified is None
+    recovered = find_dates(
+        f"<html><head>{head}</head><body>{LOREM}</body></html>",
+        url=URL,
+        last_modified=None,
+        run_date=RUN_DATE,
+    ).modified
+    assert day(recovered) == dt.date(2016, 1, 20)
+    assert recovered is not None and recovered.confidence < 0.9
 
 
 @pytest.mark.parametrize(
@@ -357,11 +370,16 @@ def test_noise_boxes_inside_main_are_ignored(box: str) -> None:
     assert page_dates(f"<main><h1>Titel</h1>{LOREM}{box}</main>") == (None, None)
 
 
-def test_page_header_and_footer_without_main_are_chrome() -> None:
+def test_page_header_is_chrome_but_an_as_of_line_in_the_footer_counts() -> None:
+    # The footer's "last updated" line says how current the page is (issue: dates that decide
+    # staleness); the header's ticker does not, and neither says when it was published.
     body = f"""<header>Heute ist der 26.11.2026 · Stand: 20.11.2026</header>
       <div class="inhalt"><h1>Titel</h1>{LOREM}</div>
       <footer>Zuletzt aktualisiert am 25.11.2026</footer>"""
-    assert page_dates(body) == (None, None)
+    published, modified = page_dates(body)
+    assert published is None
+    assert modified is not None and modified.source == SOURCE_FOOTER_TEXT
+    assert day(modified) == dt.date(2026, 11, 25)
 
 
 def test_article_footer_is_content() -> None:
@@ -463,14 +481,14 @@ def test_published_after_modified_keeps_the_more_trusted_claim() -> None:
 
 
 def test_unparseable_html_still_uses_url_and_header() -> None:
-    published, modified = find_dates(
+    dates = find_dates(
         "",
         url="https://www.stadt.de/2015/11/03/x.html",
         last_modified="Tue, 10 Nov 2015 12:00:00 GMT",
         run_date=RUN_DATE,
     )
-    assert day(published) == dt.date(2015, 11, 3)
-    assert day(modified) == dt.date(2015, 11, 10)
+    assert day(dates.published) == dt.date(2015, 11, 3)
+    assert day(dates.modified) == dt.date(2015, 11, 10)
 
 
 def test_deeply_nested_html_does_not_hit_the_recursion_limit() -> None:
@@ -697,7 +715,7 @@ def test_byline_below_the_heading_the_title_repeats_not_an_empty_first_h1() -> N
         "<html><head><title>Neue Öffnungszeiten im Bürgerbüro - Stadt Beispiel</title></head>"
         f"<body>{body}</body></html>"
     )
-    published, _ = find_dates(html, url=URL, last_modified=None, run_date=RUN_DATE)
+    published = find_dates(html, url=URL, last_modified=None, run_date=RUN_DATE).published
     assert day(published) == dt.date(2020, 2, 5)
 
 
@@ -707,7 +725,7 @@ def test_byline_without_h1_below_the_title_text() -> None:
         "</head><body><div class='inhalt'><p>Winterdienst: Räumpflicht für Anlieger</p>"
         f"<p>27.01.2022</p>{LOREM}</div></body></html>"
     )
-    published, _ = find_dates(html, url=URL, last_modified=None, run_date=RUN_DATE)
+    published = find_dates(html, url=URL, last_modified=None, run_date=RUN_DATE).published
     assert day(published) == dt.date(2022, 1, 27)
 
 
@@ -841,7 +859,7 @@ def test_byline_below_a_headline_the_title_joins_to_its_kicker(
         "</title></head><body><div class='inhalt'><p>Radverkehr in der Stadt</p>"
         f"<p>Neue Radwege im Süden</p><p>03.04.2019</p>{LOREM}</div></body></html>"
     )
-    published, _ = find_dates(html, url=URL, last_modified=None, run_date=RUN_DATE)
+    published = find_dates(html, url=URL, last_modified=None, run_date=RUN_DATE).published
     assert published == DateClaim(dt.date(2019, 4, 3), SOURCE_VISIBLE_TEXT, 0.6)
 
 

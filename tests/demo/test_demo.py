@@ -69,7 +69,7 @@ def test_demo_runs_the_real_flow_over_two_nights(tmp_path: Path, prefect_harness
     moved = soup.select_one("section[data-section=umgezogen]").get_text(" ")
     assert "/kreis/bildung/sprachkurse-fuer-gefluechtete" in moved
     stale = soup.select_one("section[data-section=veraltet]").get_text(" ")
-    assert "03.11.2015" in stale and "10.06.2015" in stale  # news page and flyer metadata
+    assert "03.11.2015" in stale and "10.06.2015" in stale  # news page and flyer
     assert "Der Text der Seite hat sich am 26.11.2026 geändert." in soup.get_text()
     new = soup.find(id="neu").find_next("table").get_text(" ")
     assert "Wohnraum für Flüchtlinge" in new and "Ehrenamtsbörse" in new

@@ -53,8 +53,8 @@ def pdf_facts(body: bytes, *, last_modified: str | None = None) -> PageFacts:
 def test_title_dates_summary_language_hash() -> None:
     facts = pdf_facts(FULL_PDF)
     assert facts.title == "Merkblatt Gesundheitskarte für Flüchtlinge"
-    assert facts.published == DateClaim(dt.date(2015, 11, 3), "meta", 0.8)
-    assert facts.modified == DateClaim(dt.date(2016, 2, 10), "meta", 0.8)
+    assert facts.published == DateClaim(dt.date(2015, 11, 3), "document_info", 0.8)
+    assert facts.modified == DateClaim(dt.date(2016, 2, 10), "document_info", 0.8)
     assert facts.language == "de"
     assert facts.summary is not None
     assert len(facts.summary) <= 300
@@ -94,8 +94,8 @@ def test_junk_titles_fall_back(raw_title: str, expected: str) -> None:
 
 def test_xmp_dates_when_info_has_none() -> None:
     facts = pdf_facts(make_pdf(PAGE_TEXT, xmp=XMP))
-    assert facts.published == DateClaim(dt.date(2015, 11, 3), "meta", 0.8)
-    assert facts.modified == DateClaim(dt.date(2016, 2, 10), "meta", 0.8)
+    assert facts.published == DateClaim(dt.date(2015, 11, 3), "document_info", 0.8)
+    assert facts.modified == DateClaim(dt.date(2016, 2, 10), "document_info", 0.8)
 
 
 def test_dates_from_first_page_text() -> None:

@@ -143,6 +143,7 @@ def sample_report(previous: dict[str, Verdict] | None = None, **changes: Any) ->
             stale=True,
             content_date=dt.date(2015, 11, 3),
             date_source="visible_text",
+            date_evidence="visible",
             age_days=4041,
             summary="S" * 10_000,
         ),
@@ -302,8 +303,8 @@ def test_html_rows_carry_sentence_since_evidence_and_action() -> None:
 
     stale = _row(soup, "Langer Titel")
     assert stale["data-section"] == "veraltet"
-    assert "zuletzt auf den 03.11.2015 datiert – vor über 11 Jahren" in stale.get_text()
-    assert "03.11.2015 (Stand-Angabe im Text)" in stale.get_text()
+    assert "Datum auf der Seite: 03.11.2015 – vor über 11 Jahren." in stale.get_text()
+    assert "Inhaltsdatum: Datum auf der Seite: 03.11.2015" in stale.get_text(" ", strip=True)
     assert "linkpflege review alt" in stale.get_text()
 
     invalid = _row(soup, "Titel skript")
@@ -479,7 +480,11 @@ FAILING = sorted(FAILING_HEALTH - {Health.INVALID_URL})
             ({"health": h, "confirmed_broken": True}, ReportSection.BROKEN, "")
             for h in sorted(FAILING_HEALTH)
         ],
-        ({"stale": True}, ReportSection.STALE, "Der Inhalt ist zuletzt auf den 10.01.2026"),
+        (
+            {"stale": True},
+            ReportSection.STALE,
+            "Inhalt laut Seiten-Metadaten vom 10.01.2026 (auf der Seite nicht sichtbar)",
+        ),
         ({"last_changed": dt.date(2026, 11, 20)}, ReportSection.REVIEW, "Der Text der Seite hat"),
         ({"url": None, "health": None}, ReportSection.MISSING_URL, "Im Katalog ist für"),
         ({"health": None}, ReportSection.OK, "Dieser Link wurde noch nicht geprüft."),
@@ -528,7 +533,7 @@ def test_the_verdicts_own_reasons_decide_what_an_editor_has_accepted() -> None:
     report = report_input([entry("e", Verdict.REVIEW)], [moved_old])
     row = _row(parse(render_html(report)), "Titel e")
     assert row["data-section"] == "umgezogen"
-    assert "Außerdem: Der Inhalt ist zuletzt auf den 10.01.2026 datiert" in row.get_text()
+    assert "Außerdem: Inhalt laut Seiten-Metadaten vom 10.01.2026" in row.get_text()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -631,7 +636,7 @@ def test_markdown_sections_and_safe_links() -> None:
     assert targets and all(t.startswith(("http://", "https://")) for t in targets)
     assert "javascript:alert(1)" in markdown  # shown, not linked
     assert "[Link auf die neue Adresse ändern](https://neu.example.org/flyer)" in markdown
-    assert "Inhaltsdatum: 03.11.2015 (Stand-Angabe im Text)" in markdown
+    assert "Inhaltsdatum: Datum auf der Seite: 03.11.2015" in markdown
     assert "x" * 400 not in markdown
 
 
@@ -663,11 +668,11 @@ def test_csv_for_german_excel() -> None:
     ]
     stale = next(r for r in records if r["Eintrag-ID"] == "alt")
     assert stale["Inhaltsdatum"] == "03.11.2015"
-    assert stale["Datumsquelle"] == "Stand-Angabe im Text"
+    assert stale["Datumsquelle"] == "Datumsangabe im Seitentext"
     assert stale["Lauf vom"] == "26.11.2026"
     assert stale["Veraltet"] == "ja"
     assert stale["Seit"] == "03.11.2015"
-    assert stale["Was ist los"].startswith("Der Inhalt ist zuletzt auf den 03.11.2015 datiert")
+    assert stale["Was ist los"].startswith("Datum auf der Seite: 03.11.2015 – vor über 11 Jahren")
     broken = next(r for r in records if r["Eintrag-ID"] == "kaputt")
     assert broken["Fehlerhaft seit"] == "03.11.2026"
     assert broken["Archivsuche"] == "https://web.archive.org/web/*/https://example.org/weg"

@@ -86,6 +86,7 @@ STALE_LINK = {
     "content_date": dt.date(2015, 11, 3),
     "modified": dt.date(2015, 11, 3),
     "date_source": "visible_text",
+    "date_evidence": "visible",
     "age_days": 4041,
 }
 
@@ -171,8 +172,8 @@ VERDICT_CASES: list[tuple[str, list[CatalogEntry], list[LinkRow], Verdict, list[
         [link_row(**STALE_LINK)],
         Verdict.STALE,
         [
-            "Link „Weitere Informationen“: Inhalt zuletzt datiert 03.11.2015 "
-            "(Quelle: Stand-Angabe im Text), älter als 730 Tage."
+            "Link „Weitere Informationen“: Stand-Angabe auf der Seite: 03.11.2015 "
+            "– älter als 730 Tage."
         ],
     ),
     (
@@ -212,7 +213,7 @@ VERDICT_CASES: list[tuple[str, list[CatalogEntry], list[LinkRow], Verdict, list[
         [
             "Link „Flyer“ ist nicht erreichbar (Domain nicht auflösbar), seit 03.11.2026.",
             "Für „Twitter“ ist kein Link-Ziel bekannt.",
-            "Link „Alt“: Inhalt zuletzt datiert 03.11.2015",
+            "Link „Alt“: Stand-Angabe auf der Seite: 03.11.2015",
         ],
     ),
     (
@@ -236,7 +237,7 @@ VERDICT_CASES: list[tuple[str, list[CatalogEntry], list[LinkRow], Verdict, list[
         Verdict.REVIEW,
         [
             "Link „Flyer“: Seite ist dauerhaft umgezogen nach https://example.org/b-neu",
-            "Link „Weitere Informationen“: Inhalt zuletzt datiert 03.11.2015",
+            "Link „Weitere Informationen“: Stand-Angabe auf der Seite: 03.11.2015",
         ],
     ),
     (
@@ -245,7 +246,7 @@ VERDICT_CASES: list[tuple[str, list[CatalogEntry], list[LinkRow], Verdict, list[
         [link_row(**STALE_LINK), link_row(url=SECOND, label="Flyer", content_date=None)],
         Verdict.STALE,
         [
-            "Link „Weitere Informationen“: Inhalt",
+            "Link „Weitere Informationen“: Stand-Angabe auf der Seite: 03.11.2015",
             "Link „Flyer“: Kein Datum auf der Seite gefunden.",
         ],
     ),
@@ -418,10 +419,12 @@ def test_german_labels_cover_the_vocabularies() -> None:
         "url",
         "http_header",
         "pdf_info",
+        "footer_text",
+        "document_info",
     ):
         assert code in GERMAN_DATE_SOURCE_LABELS
         assert german_date_source(code) == GERMAN_DATE_SOURCE_LABELS[code]
-    assert german_date_source("visible_text") == "Stand-Angabe im Text"
+    assert german_date_source("visible_text") == "Datumsangabe im Seitentext"
     assert german_date_source("meta:article:modified_time") == GERMAN_DATE_SOURCE_LABELS["meta"]
     assert german_date_source("neu") == "neu"
     assert german_date_source(None) == "unbekannt"
