@@ -217,6 +217,7 @@ class Prediction:
     source: str | None = None
     confidence: float | None = None
     crashed: bool = False
+    content_evidence: str | None = None  # ours: the grade of the content date
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -259,6 +260,7 @@ def run_ours(body: bytes, entry: GoldEntry, run_date: dt.date, with_text: bool) 
         modified=facts.modified.value if facts.modified else None,
         source=claim.source if claim else None,
         confidence=claim.confidence if claim else None,
+        content_evidence=str(content.evidence) if content and content.evidence else None,
     )
 
 
@@ -650,8 +652,24 @@ def build_report(
                 if predictions["ours"].content_date is not None
             )
             report.add(
-                "— undated pages with a content date (our modified or published)",
+                "— false content dates, any grade (our content date on undated pages)",
                 {"ours": f"{_fmt(with_content / n_undated)} ({with_content}/{n_undated})"},
+            )
+            by_grade: dict[str, int] = {}
+            for entry, predictions in results:
+                ours = predictions.get("ours")
+                if entry.undated and ours is not None and ours.content_date is not None:
+                    grade = ours.content_evidence or "unknown"
+                    by_grade[grade] = by_grade.get(grade, 0) + 1
+            report.add(
+                "— false-date rate per grade (undated pages with a content date of that grade)",
+                {
+                    "ours": ", ".join(
+                        f"{grade} {_fmt(count / n_undated)} ({count})"
+                        for grade, count in sorted(by_grade.items())
+                    )
+                    or "–"
+                },
             )
 
     trafilatura_results = [r for r in results if r[0].dataset == TRAFILATURA_SET]
@@ -712,6 +730,94 @@ def build_report(
     report.add(f"**pages/s, one core** (CPU time, warm-up excluded; n={len(results)})", speeds)
     report.add("crashes", crashes)
     return report
+
+
+# ---------------------------------------------------------------------------------------------
+# The public-sector subset: content dates labelled by us (benchmarks/labels/)
+
+DEFAULT_LABELS = REPO / "benchmarks" / "labels" / "public_sector_dates.csv"
+# Staleness as the nightly run decides it: older than 730 days before a fixed day. The day is
+# just after the newest labelled page (2022/2023), so the subset splits into stale and fresh
+# pages instead of all being stale on today's date.
+STALE_DAY = dt.date(2023, 1, 1)
+STALE_AFTER_DAYS = 730
+
+
+@dataclass(frozen=True, slots=True)
+class ContentLabel:
+    """Our label of one public-sector page: the date that says how current it is."""
+
+    entry: GoldEntry
+    content_date: dt.date | None
+    kind: str  # as_of | published | none
+    location: str  # main | footer | byline | metadata_only | none
+
+
+def load_public_sector(path: Path) -> list[ContentLabel]:
+    labels = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            day = dt.date.fromisoformat(row["content_date"]) if row["content_date"] else None
+            entry = GoldEntry(row["set"], row["url"], row["url"], row["file"], day, day is None)
+            labels.append(ContentLabel(entry, day, row["kind"], row["location"]))
+    return labels
+
+
+def stale_on(day: dt.date | None) -> bool | None:
+    """The stale flag as the nightly run sets it; None for an undated page."""
+    return None if day is None else (STALE_DAY - day).days > STALE_AFTER_DAYS
+
+
+def public_sector_rows(
+    report: Report,
+    labels: list[ContentLabel],
+    results: list[tuple[GoldEntry, dict[str, Prediction]]],
+    names: Sequence[str],
+) -> None:
+    """Content-date accuracy (as-of date when the page states one, else its publication date;
+    an undated page must stay undated) and agreement of the stale decision, per extractor.
+    Ours answers with its content date; the peers with the one date they give."""
+    n = len(labels)
+
+    def predicted(prediction: Prediction, name: str) -> dt.date | None:
+        return prediction.content_date if name == "ours" else prediction.date
+
+    def share(test: Callable[[ContentLabel, dt.date | None], bool], name: str, kinds=None) -> str:
+        pairs = [
+            (label, predicted(predictions[name], name))
+            for label, (_, predictions) in zip(labels, results, strict=True)
+            if name in predictions and (kinds is None or label.kind in kinds)
+        ]
+        hits = sum(test(label, day) for label, day in pairs)
+        return f"{_fmt(hits / len(pairs) if pairs else None)} ({hits}/{len(pairs)})"
+
+    def exact(label: ContentLabel, day: dt.date | None) -> bool:
+        return day == label.content_date
+
+    def agrees(label: ContentLabel, day: dt.date | None) -> bool:
+        return stale_on(day) == stale_on(label.content_date)
+
+    counts = {k: sum(label.kind == k for label in labels) for k in ("as_of", "published", "none")}
+    report.add(
+        f"**public-sector subset** (ours labelled, n={n}) content-date accuracy",
+        {name: share(exact, name) for name in names},
+    )
+    report.add(
+        f"— pages stating an as-of date (n={counts['as_of']})",
+        {name: share(exact, name, {"as_of"}) for name in names},
+    )
+    report.add(
+        f"— pages with a publication date only (n={counts['published']})",
+        {name: share(exact, name, {"published"}) for name in names},
+    )
+    report.add(
+        f"— undated pages left undated (n={counts['none']})",
+        {name: share(exact, name, {"none"}) for name in names},
+    )
+    report.add(
+        f"— stale decision agrees (older than {STALE_AFTER_DAYS} days on {STALE_DAY})",
+        {name: share(agrees, name) for name in names},
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -784,6 +890,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--run-date", type=dt.date.fromisoformat, default=DEFAULT_RUN_DATE)
     parser.add_argument("--per-entry", type=Path, help="write one CSV row per gold entry")
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        default=DEFAULT_LABELS,
+        help="public-sector content-date labels (CSV); scored when the file exists",
+    )
     args = parser.parse_args(argv)
 
     eval_dir: Path = args.eval_dir.resolve()
@@ -806,7 +918,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         names += (FALLBACK,)
     if args.per_entry:  # first: a reader that stops reading the table must not lose it
         write_per_entry(args.per_entry, results, names)
-    print(build_report(results, names).render())
+    report = build_report(results, names)
+    if args.labels.is_file():
+        labels = load_public_sector(args.labels)
+        labelled = run_all(
+            [label.entry for label in labels],
+            eval_dir=eval_dir,
+            run_date=args.run_date,
+            names=[name for name in names if name != FALLBACK],
+            jobs=args.jobs,
+            warm_up_pages=0,
+        )
+        public_sector_rows(report, labels, labelled, [n for n in names if n != FALLBACK])
+    print(report.render())
     print(
         f"\n{len(entries)} pages, run date {args.run_date}, {time.monotonic() - started:.0f} s "
         f"wall with {args.jobs} job(s); data: {eval_dir}"

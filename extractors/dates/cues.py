@@ -31,8 +31,11 @@ def find_text_dates(
         kind = MODIFIED if match.group("modified") else PUBLISHED
         if (kind == MODIFIED and modified) or (kind == PUBLISHED and published):
             continue
-        if COPYRIGHT.search(text[max(0, match.start() - 20) : match.start()]):
-            continue
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if COPYRIGHT.search(
+            text[max(line_start, match.start() - _COPYRIGHT_WINDOW) : match.start()]
+        ):
+            continue  # "© 2026 Kreis Beispielland, Stand 2026": the copyright line
         if kind == MODIFIED and cites_law(text, match.start()):
             continue  # "AsylbLG (Stand: 01.03.2020)": the law's version, not the page's
         parsed = _date_after_cue(text, match.end(), run_date)
@@ -154,6 +157,14 @@ _LAW_CITATION = re.compile(
     re.IGNORECASE,
 )
 _LAW_WINDOW = 40
+# The copyright sign or word this far before a cue on the same line makes it the copyright's.
+_COPYRIGHT_WINDOW = 60
+
+
+def mentions_as_of(text: str) -> bool:
+    """Some as-of phrase stands in the text ("Stand", "zuletzt am … geändert" …): a cheap test
+    before looking for one in the page's frame."""
+    return has_modified_cue(text) or bool(_DATE_THEN_CUE.search(text))
 
 
 def cites_law(text: str, cue_start: int) -> bool:

@@ -69,7 +69,12 @@ from extractors.dates.claims import (
     make_claim,
 )
 from extractors.dates.content_dates import as_of_in_frame, from_content
-from extractors.dates.cues import OTHER_MEANING_VETO, has_modified_cue, has_published_cue
+from extractors.dates.cues import (
+    OTHER_MEANING_VETO,
+    has_modified_cue,
+    has_published_cue,
+    mentions_as_of,
+)
 from extractors.dates.grammar import (
     MIN_PLAUSIBLE_YEAR,
     parse_machine_date,
@@ -141,7 +146,7 @@ def find_dates_in_tree(
         )
     published = _url_day_over_later_date(published, url_claim)
     shown_modified = content_modified
-    if shown_modified is None and has_modified_cue(seen.page):
+    if shown_modified is None and mentions_as_of(seen.page):
         shown_modified = as_of_in_frame(root, run_date)
     if shown_modified or (published and date_evidence(published) is not DateEvidence.METADATA):
         # What the page shows decides; a CMS record that disagrees (a re-save, a render-time
@@ -277,7 +282,12 @@ def _is_label(text: str, start: int) -> bool:
     before = text[max(0, start - 30) : start]
     if _REFERENCE_VOM.search(before) and not has_published_cue(before):
         return False  # "Satzung vom 03.11.2015", "Datensatz vom …": another document's date
-    return not (OTHER_MEANING_VETO.search(before) or has_modified_cue(before))
+    # A modification cue may stand a few words before ("Stand der Datenschutzerklärung: …").
+    cue_window = text[max(0, start - _CUE_LABEL_WINDOW) : start]
+    return not (OTHER_MEANING_VETO.search(before) or has_modified_cue(cue_window))
+
+
+_CUE_LABEL_WINDOW = 45
 
 
 # A date right after "vom" names the document or record before it, unless that is the page

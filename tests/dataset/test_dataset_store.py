@@ -62,6 +62,7 @@ def link_row(**changes) -> LinkRow:
         bytes_read=2048,
         text_fingerprint=FINGERPRINT,
         baseline_fingerprint=BASELINE,
+        date_evidence="visible",
     )
     values.update(changes)
     return LinkRow(**values)
@@ -108,6 +109,7 @@ def rows() -> list[LinkRow]:
         content_hash=None,
         text_fingerprint=None,
         baseline_fingerprint=None,
+        date_evidence=None,
         last_ok=None,
         elapsed_ms=None,
         bytes_read=0,
@@ -327,11 +329,32 @@ def test_publish_interrupted_between_renames_is_rolled_forward(tmp_path: Path, m
     assert not list(tmp_path.rglob(".*.tmp"))
 
 
+def _as_older_version(path: Path, version: str, dropped: list[str]) -> None:
+    table = pq.read_table(path).drop_columns(dropped)
+    metadata = {**table.schema.metadata, b"schema_version": version.encode()}
+    pq.write_table(table.replace_schema_metadata(metadata), path)
+
+
 def _as_version_one(path: Path) -> None:
     """Rewrite a links file as schema version 1 wrote it: without the fingerprint columns."""
-    table = pq.read_table(path).drop_columns(["text_fingerprint", "baseline_fingerprint"])
-    metadata = {**table.schema.metadata, b"schema_version": b"1"}
-    pq.write_table(table.replace_schema_metadata(metadata), path)
+    _as_older_version(path, "1", ["text_fingerprint", "baseline_fingerprint", "date_evidence"])
+
+
+def _as_version_two(path: Path) -> None:
+    """Rewrite a links file as schema version 2 wrote it: without date_evidence."""
+    _as_older_version(path, "2", ["date_evidence"])
+
+
+def test_version_two_files_read_with_null_date_evidence(tmp_path: Path):
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    _as_version_two(tmp_path / "links.parquet")
+    _as_version_two(history_partition(tmp_path, NIGHT) / "links.parquet")
+    assert any(r.date_evidence for r in rows())  # the test would prove nothing otherwise
+    without = [dataclasses.replace(r, date_evidence=None) for r in rows()]
+    assert read_links(tmp_path) == without
+    from flows.dataset.store import read_history_night
+
+    assert read_history_night(tmp_path, NIGHT) == without
 
 
 def test_version_one_files_read_with_null_fingerprints(tmp_path: Path):
@@ -339,7 +362,8 @@ def test_version_one_files_read_with_null_fingerprints(tmp_path: Path):
     _as_version_one(tmp_path / "links.parquet")
     _as_version_one(history_partition(tmp_path, NIGHT) / "links.parquet")
     without = [
-        dataclasses.replace(r, text_fingerprint=None, baseline_fingerprint=None) for r in rows()
+        dataclasses.replace(r, text_fingerprint=None, baseline_fingerprint=None, date_evidence=None)
+        for r in rows()
     ]
     assert read_links(tmp_path) == without
     from flows.dataset.store import read_history_night
