@@ -1,6 +1,6 @@
 """One entry point for "what does this fetched body say about itself?".
 
-Dispatches on content type and magic bytes to the PDF or the HTML extractor, and guarantees
+Dispatches on content type and magic bytes to the PDF, Office or HTML extractor, and guarantees
 the contract the flow relies on: it never raises, whatever the bytes; misses are None.
 """
 
@@ -13,12 +13,23 @@ import re
 from extractors.dates.page_dates import reconcile
 from extractors.dates.url_dates import claim_from_url
 from extractors.facts.html_facts import extract_html_facts
+from extractors.facts.office_facts import (
+    ZIP_MAGIC,
+    extract_office_facts,
+    looks_like_office,
+)
 from extractors.facts.pdf_facts import extract_pdf_facts
 from extractors.records import PageFacts
 from extractors.text.decoding import decode_html
 
 _PDF_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/acrobat"})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/html"})
+# Word, Excel, PowerPoint (docx, xlsx, pptx) and OpenDocument; application/msword and the other
+# old binary formats are not among them (and are no zips, so the magic bytes skip them too).
+_OFFICE_TYPE_PREFIXES = (
+    "application/vnd.openxmlformats-officedocument.",
+    "application/vnd.oasis.opendocument.",
+)
 # Types servers send when they do not know better: the bytes decide.
 _UNKNOWN_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream", "unknown"})
 _HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<meta")
@@ -60,6 +71,15 @@ def _extract(
     if not body:
         return PageFacts()
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    # Before the PDF check: a zip may hold a PDF stored uncompressed in its first KiB. Also by
+    # the bytes alone: servers send Office files as octet-stream, application/zip or the
+    # macro-enabled types (application/vnd.ms-word.document.macroEnabled.12 …).
+    if body.startswith(ZIP_MAGIC) and (
+        media_type.startswith(_OFFICE_TYPE_PREFIXES)
+        or (media_type not in _HTML_TYPES and looks_like_office(body))
+    ):
+        facts = extract_office_facts(body, run_date=run_date, last_modified=last_modified)
+        return _with_url_date(facts, url, run_date)
     if media_type in _PDF_TYPES or _looks_like_pdf(body, media_type):
         facts = extract_pdf_facts(body, run_date=run_date, last_modified=last_modified)
         return _with_url_date(facts, url, run_date)
@@ -94,7 +114,7 @@ def _looks_binary(text: str) -> bool:
 
 
 def _with_url_date(facts: PageFacts, url: str, run_date: dt.date) -> PageFacts:
-    """PDFs without a date of their own may still sit under /2015/11/03/."""
+    """Documents (PDF, Office) without a date of their own may still sit under /2015/11/03/."""
     if facts.published is not None or not url:
         return facts
     published, modified = reconcile(claim_from_url(url, run_date), facts.modified)

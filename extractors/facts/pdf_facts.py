@@ -92,7 +92,7 @@ def extract_pdf_facts(body: bytes, *, run_date: dt.date, last_modified: str | No
         modified = unless_younger_than_shown(claim_from_http_header(last_modified, run_date))
     published, modified = reconcile(published, modified)
 
-    title = _title(info.get("/Title"), first_page)
+    title = document_title(info.get("/Title"), first_page)
     full_text = "\n".join(pages_text)
     return PageFacts(
         title=title,
@@ -207,7 +207,7 @@ def _xmp_claim(xmp: str, kind: str, run_date: dt.date) -> DateClaim | None:
     return make_claim(parsed, SOURCE_DOCUMENT_INFO, PDF_METADATA_CONFIDENCE) if parsed else None
 
 
-def _title(raw: str | None, first_page: str) -> str | None:
+def document_title(raw: str | None, first_page: str) -> str | None:
     """/Title unless it is a file name or tool junk; else the first heading-like line."""
     title = _clean_metadata_title(raw)
     if title:
