@@ -28,6 +28,7 @@ from prefect.states import Failed, State
 
 from extractors.catalog.reader import CatalogError, CatalogParse, parse_catalog
 from extractors.catalog.removals import removed_entries, removed_links
+from extractors.facts.title_site_names import strip_repeated_site_names
 from extractors.health.link_health import classify
 from extractors.health.run_outcome import judge_run
 from extractors.records import (
@@ -421,6 +422,8 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
         )
         for entry in entries
     ]
+    # Site names only the night's titles together reveal (a segment on several pages of a host).
+    rows = strip_repeated_site_names(rows)
     verdicts = judge_entries(
         entries,
         rows,

@@ -12,6 +12,8 @@ import copy
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -138,6 +140,21 @@ def _trafilatura_text(root: lxml.html.HtmlElement, url: str, options: Extractor)
 
 # ---------------------------------------------------------------------------------------------
 # Title
+#
+# A title is split at its separators into segments, and only a site-name segment at either end
+# is dropped, never a content segment: "Sprachkurse – Übersicht | Kreis Soest" on kreis-soest.de
+# keeps "Sprachkurse – Übersicht". Without a recognised site name the whole title stays. A
+# segment is a site name when it is
+#   1. what the page calls its site (og:site_name, application-name), or
+#   2. the host's name ("Kreis Soest", "Soest", "kreis-soest.de" on kreis-soest.de), also as a
+#      provider-style name around it ("Stadt Monheim am Rhein" on monheim.de) or, for a
+#      provider-style name, spelt by its words' beginnings ("Kreis Groß-Gerau" on kreisgg.de);
+#   3. a segment that ends the titles of two or more pages of one host in a night; that needs
+#      the night's titles together (title_site_names, run in the flow on the night's rows).
+# A provider-style name alone ("Stadt Ulm") counts only where the host has no name (an IP
+# address, "localhost") or beside a generic word ("Startseite – Stadt Ulm" is a home page):
+# where the host has a name, a provider that is not the host is content (a twin town, a
+# partner, the subject of the page) – "Stadt Ulm" on bielefeld.de stays.
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:-|–|—|\||::|·|»)\s+")
 # Site names of public bodies: "Stadt Monheim am Rhein", "Kreis Unna", "Landeshauptstadt …".
@@ -146,7 +163,7 @@ _PROVIDER_PREFIX = re.compile(
     r"stadt|gemeinde|markt|samtgemeinde|verbandsgemeinde|ortsgemeinde|amt|kreis|landkreis"
     r"|rhein-\S+-kreis|bezirk|bezirksamt|landratsamt|rathaus|region|städteregion"
     r"|bundesministerium|ministerium|landesamt|bundesamt|senatsverwaltung|land|freistaat"
-    r"|kgst|www\.)\b",
+    r"|(?:stadt|kreis|gemeinde)verwaltung|kgst|www\.)\b",
     re.IGNORECASE,
 )
 _GENERIC_TITLES = frozenset(
@@ -165,7 +182,26 @@ _GENERIC_TITLES = frozenset(
         "page",
     }
 )
-_HOST_NOISE = frozenset({"www", "de", "com", "org", "net", "eu", "info", "html", "stadt"})
+# Host labels that name no site.
+_HOST_NOISE = frozenset({"www", "www2", "m", "de", "en", "html", "stadt"})
+# Second-level labels under a country code: bbc.co.uk is registered as "bbc".
+_SECOND_LEVEL = frozenset({"co", "com", "gov", "ac", "org", "net", "or", "gv", "edu"})
+# What may follow a place name in a site name: "Monheim am Rhein", "Mülheim an der Ruhr",
+# "Neumarkt i. d. OPf." (not "in": "Monheim in Zahlen" is content).
+_PLACE_CONNECTORS = frozenset({"am", "an", "im", "ob", "bei", "vor", "auf", "a", "i"})
+# A legal form after the name: "ProNATs e.V." on pronats.de.
+_LEGAL_FORMS = frozenset({("e", "v"), ("ev",), ("gmbh",), ("ggmbh",), ("ag",), ("eg",)})
+_MAX_SITE_NAME_WORDS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class _SiteNames:
+    own: tuple[str, ...]  # folded og:site_name, application-name
+    host_forms: frozenset[str]  # folded host, host without "www.", labels ("kreissoest")
+    host_words: tuple[tuple[str, ...], ...]  # word runs naming the host: (kreis, soest), (soest,)
+    abbreviated: tuple[str, ...]  # folded labels a provider name may abbreviate ("kreisgg")
+    tld: str
+    nameless_host: bool  # an IP address or a one-label host: it names no site
 
 
 def page_title(
@@ -173,10 +209,10 @@ def page_title(
 ) -> str | None:
     """og:title or <title> without the site name, else the first <h1>."""
     metas = meta_contents(root) if metas is None else metas
-    site_names = _site_names(metas, url)
+    site = _site_names(metas, url)
     for candidate in (metas.get("og:title"), root.findtext(".//title")):
-        title = _clean_title(candidate, site_names)
-        if title and title.lower() not in _GENERIC_TITLES and not _is_site_name(title, site_names):
+        title = _clean_title(candidate, site)
+        if title and not _is_generic(title) and not _is_site_name(title, site):
             return title
     for heading in root.iter("h1"):
         title = normalise_space(heading.text_content())
@@ -185,69 +221,133 @@ def page_title(
     return None
 
 
-def _clean_title(raw: str | None, site_names: tuple[str, ...]) -> str | None:
-    title = normalise_space(raw or "")
-    if not title:
-        return None
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) > 1:
-        title = _strip_site_parts(parts, _TITLE_SEPARATORS.findall(title), site_names)
-    return title[:MAX_TITLE_CHARS].strip() or None
+def title_segments(title: str) -> tuple[list[str], list[str]]:
+    """A title's segments between its separators, and the separators (one fewer)."""
+    return _TITLE_SEPARATORS.split(title), _TITLE_SEPARATORS.findall(title)
 
 
-def _strip_site_parts(parts: list[str], separators: list[str], site_names: tuple[str, ...]) -> str:
-    """Drop site-name parts from either end; without a recognisable site name keep the
-    longest part (the specific one: site names are short and repeated on every page)."""
+def strip_end_segments(
+    parts: list[str], separators: list[str], is_site_name: Callable[[str], bool]
+) -> str:
+    """The title without the site-name segments at either end; the last segment always stays."""
     parts, separators = list(parts), list(separators)
-    stripped = False
     while len(parts) > 1:
-        if _is_site_name(parts[-1], site_names):
+        if is_site_name(parts[-1]):
             parts.pop()
             separators.pop()
-        elif _is_site_name(parts[0], site_names):
+        elif is_site_name(parts[0]):
             parts.pop(0)
             separators.pop(0)
         else:
             break
-        stripped = True
-    if len(parts) == 1:
-        return parts[0]
-    if stripped:
-        return "".join(
-            p + (separators[i] if i < len(separators) else "") for i, p in enumerate(parts)
+    return "".join(p + (separators[i] if i < len(separators) else "") for i, p in enumerate(parts))
+
+
+def _clean_title(raw: str | None, site: _SiteNames) -> str | None:
+    title = normalise_space(raw or "")
+    if not title:
+        return None
+    parts, separators = title_segments(title)
+    if len(parts) > 1:
+        if len(parts) == 2 and any(_is_generic(part) for part in parts):
+            # A home page ("Startseite – Stadt Beispielhausen"): beside the generic word stands
+            # the site's name when it looks like one, a provider-style name included (the
+            # generic word is the evidence); otherwise ("Home | Information for Refugees") it
+            # is the page's title.
+            rest = parts[1] if _is_generic(parts[0]) else parts[0]
+            provider = _PROVIDER_PREFIX.match(rest) and len(rest.split()) <= 6
+            return None if provider or _is_site_name(rest, site) else rest[:MAX_TITLE_CHARS]
+        title = strip_end_segments(
+            parts, separators, lambda part: _is_generic(part) or _is_site_name(part, site)
         )
-    return max(parts, key=len)
+    return title[:MAX_TITLE_CHARS].strip() or None
 
 
-def _is_site_name(part: str, site_names: tuple[str, ...]) -> bool:
+def _is_generic(title: str) -> bool:
+    return title.lower() in _GENERIC_TITLES
+
+
+def _is_site_name(part: str, site: _SiteNames) -> bool:
     folded = fold_text(part)
     if not folded:
         return True
-    if any(folded == name or (len(name) >= 4 and folded in name) for name in site_names):
+    if any(folded == name or (len(name) >= 4 and folded in name) for name in site.own):
         return True
-    words = part.split()
-    return len(words) <= 6 and bool(_PROVIDER_PREFIX.match(part))
+    if folded in site.host_forms:
+        return True
+    words = _folded_words(part)
+    if len(words) > _MAX_SITE_NAME_WORDS:
+        return False
+    provider = _PROVIDER_PREFIX.match(part)
+    if provider and site.nameless_host:  # no host name to contradict it
+        return True
+    rest = _folded_words(part[provider.end() :]) if provider else words
+    for run in site.host_words:
+        if tuple(rest[: len(run)]) == run and _is_place_suffix(rest[len(run) :], site.tld):
+            return True
+    return bool(provider) and any(_abbreviates(label, words) for label in site.abbreviated)
 
 
-def _site_names(metas: dict[str, str], url: str) -> tuple[str, ...]:
-    """Folded forms of what the site calls itself: og:site_name, application-name, host."""
-    names = [
-        fold_text(value)
-        for value in (
-            metas.get("og:site_name"),
-            metas.get("application-name"),
-        )
-        if value
-    ]
+def _is_place_suffix(words: list[str], tld: str) -> bool:
+    """Nothing, the top-level domain ("monheim.de"), "am Rhein" or "e.V." after a name."""
+    if not words or words == [tld] or tuple(words) in _LEGAL_FORMS:
+        return True
+    return words[0] in _PLACE_CONNECTORS and len(words) <= 3
+
+
+def _abbreviates(label: str, words: Sequence[str]) -> bool:
+    """`label` is spelt by the beginnings of all `words`, in order: "kreisgg" ← Kreis Groß-Gerau."""
+    if not words:
+        return not label
+    word = words[0]
+    return any(
+        label[:length] == word[:length] and _abbreviates(label[length:], words[1:])
+        for length in range(1, min(len(word), len(label)) + 1)
+    )
+
+
+def _folded_words(text: str) -> list[str]:
+    return [word for word in (fold_text(w) for w in re.split(r"[\W_]+", text)) if word]
+
+
+def _site_names(metas: dict[str, str], url: str) -> _SiteNames:
+    """What the site calls itself (og:site_name, application-name) and what its host says."""
+    declared = (metas.get("og:site_name"), metas.get("application-name"))
+    own = tuple(name for name in (fold_text(value or "") for value in declared) if name)
     try:
-        host = urlsplit(url).hostname or ""
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
     except ValueError:
         host = ""
-    labels = [label for label in host.split(".") if label and label not in _HOST_NOISE]
-    if labels:
-        names.append(fold_text(labels[-1] if len(labels) == 1 else ".".join(labels)))
-        names.extend(fold_text(label) for label in labels if len(label) >= 4)
-    return tuple(name for name in names if name)
+    all_labels = [label for label in host.split(".") if label]
+    nameless = len(all_labels) < 2 or ":" in host or all(label.isdigit() for label in all_labels)
+    if nameless:
+        return _SiteNames(own, frozenset(), (), (), "", nameless_host=True)
+    tld = all_labels[-1]
+    labels = all_labels[:-1]
+    if len(labels) > 1 and len(tld) == 2 and labels[-1] in _SECOND_LEVEL:
+        labels = labels[:-1]
+    registered = labels[-1] if labels else ""
+    # The registered name always; a subdomain's label when it is a word ("kommunalwiki.boell").
+    named = [label for label in labels[:-1] if len(label) >= 4 and label not in _HOST_NOISE]
+    named += [registered] if registered and registered not in _HOST_NOISE else []
+    forms = {fold_text(host), fold_text(host.removeprefix("www.")), fold_text(".".join(named))}
+    forms.update(fold_text(label) for label in named)
+    runs: list[tuple[str, ...]] = []
+    for label in named:
+        spaced = label.replace("-", " ")
+        runs.append(tuple(_folded_words(spaced)))
+        provider = _PROVIDER_PREFIX.match(spaced)  # kreis-soest → also "Soest" alone
+        if provider and _folded_words(spaced[provider.end() :]):
+            runs.append(tuple(_folded_words(spaced[provider.end() :])))
+    abbreviated = tuple(fold_text(label) for label in named if len(fold_text(label)) >= 4)
+    return _SiteNames(
+        own,
+        frozenset(form for form in forms if form),
+        tuple(run for run in runs if run),
+        abbreviated,
+        tld,
+        nameless_host=False,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
