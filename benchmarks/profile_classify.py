@@ -40,13 +40,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.sim_web import SimWebConfig, _Pages  # noqa: E402
-from extractors.health.link_health import classify  # noqa: E402
-from extractors.health.soft_404 import (  # noqa: E402
+from extractors.health.host_probe import (  # noqa: E402
     PROBE_PATH_PREFIX,
     fingerprint_text,
     page_echoes,
-    page_text,
 )
+from extractors.health.link_health import classify  # noqa: E402
+from extractors.health.page_text import page_text  # noqa: E402
 from extractors.records import FetchResult, Hop, HostProbe  # noqa: E402
 from extractors.text.decoding import decode_html  # noqa: E402
 from extractors.text.html_tree import parse_html  # noqa: E402

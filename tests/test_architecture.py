@@ -32,6 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     "flows.dataset": {"extractors"},
     "flows.report": {"extractors", "flows.dataset"},
     "flows.shards": {"extractors", "flows.fetch", "flows.dataset"},
+    "flows.archive": {"extractors", "flows.fetch"},
     "flows.demo": {"flows", "extractors"},
 }
 # Third-party packages that would make the pure core a shell.
@@ -40,11 +41,6 @@ SHELL_LIBRARIES = {"httpx", "httpcore", "prefect", "anyio", "asyncio", "socket",
 # SIZE_REASON_OPENING, why it is one module.
 MAX_LINES_WITHOUT_REASON = 500
 SIZE_REASON_OPENING = "Why one module:"
-# Long modules without that paragraph yet, as paths relative to the repository.
-PENDING_SIZE_REASON = {
-    # being changed in the dates/soft-404 work; gets its reason or split there
-    "extractors/health/soft_404.py",
-}
 
 
 def owner(module: str) -> str:
@@ -165,28 +161,12 @@ def test_every_long_module_says_why_it_is_one_module() -> None:
     offenders = [
         f"{path.relative_to(ROOT)} ({lines} lines)"
         for path in source_files()
-        if path.relative_to(ROOT).as_posix() not in PENDING_SIZE_REASON
-        and (lines := line_count(path)) > MAX_LINES_WITHOUT_REASON
+        if (lines := line_count(path)) > MAX_LINES_WITHOUT_REASON
         and not says_why_one_module(module_docstring(path))
     ]
     assert not offenders, (
         f"over {MAX_LINES_WITHOUT_REASON} lines without a {SIZE_REASON_OPENING!r} paragraph in "
         "the module docstring (split the module, or say why it is one): " + "; ".join(offenders)
-    )
-
-
-@pytest.mark.parametrize("relative", sorted(PENDING_SIZE_REASON))
-def test_a_pending_size_reason_is_still_pending(relative: str) -> None:
-    # The exemption cannot go stale silently: once the module is split, gone or has its
-    # reason, it leaves PENDING_SIZE_REASON.
-    path = ROOT / relative
-    assert path.is_file(), f"{relative} is gone: remove it from PENDING_SIZE_REASON"
-    lines = line_count(path)
-    assert lines > MAX_LINES_WITHOUT_REASON, (
-        f"{relative} has {lines} lines now: remove it from PENDING_SIZE_REASON"
-    )
-    assert not says_why_one_module(module_docstring(path)), (
-        f"{relative} says why it is one module now: remove it from PENDING_SIZE_REASON"
     )
 
 

@@ -30,8 +30,8 @@ Choices worth knowing:
   (…)", whatever its status: it cannot tell whether the page exists.
 - A 2xx answer is checked for soft 404s first (`extractors.health.soft_404`: error
   phrasing, parked domains, a deep link redirected to a homepage/search/login,
-  a host that answers any address alike). So a 301 to the homepage of a deep
-  link is `soft_404`, not `moved`: `moved` needs good content at the end.
+  an empty page, a host that answers any address alike). So a 301 to the homepage
+  of a deep link is `soft_404`, not `moved`: `moved` needs good content at the end.
 - A hop with a 2xx status is a meta refresh; it makes the chain temporary.
 - When the fetcher stopped retrying early (`FetchResult.retry_stop`, e.g. a
   Retry-After above the cap), the reason is part of the detail.

@@ -75,7 +75,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import httpx
 
-from extractors.health.soft_404 import needs_probe
+from extractors.health.host_probe import needs_probe
 from extractors.records import FetchResult, Health
 from extractors.urls.host import host_of
 from flows.fetch.address_guard import AddressGuard

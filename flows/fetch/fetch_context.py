@@ -14,7 +14,7 @@ import secrets
 
 import httpx
 
-from extractors.health.soft_404 import PROBE_PATH_PREFIX, fingerprint_text, page_echoes
+from extractors.health.host_probe import PROBE_PATH_PREFIX, fingerprint_text, page_echoes
 from extractors.records import FetchResult, HostProbe
 from flows.fetch.address_guard import AddressGuard
 from flows.fetch.host_limiter import HostLimiter

@@ -11,22 +11,24 @@ from re import _parser as re_parser
 
 import pytest
 
-from extractors.health import soft_404
-from extractors.health.soft_404 import (
-    error_page_reason,
+from extractors.health import error_phrasing, parked_domain
+from extractors.health.error_phrasing import error_page_reason
+from extractors.health.host_probe import (
     fingerprint_text,
+    needs_probe,
+    normalise_for_comparison,
+    page_echoes,
+    text_similarity,
+)
+from extractors.health.page_text import page_text
+from extractors.health.redirect_targets import (
     is_homepage,
     is_login_page,
     is_search_page,
     is_site_root,
-    needs_probe,
-    normalise_for_comparison,
-    page_echoes,
-    page_text,
     redirect_target_reason,
-    soft_404_reason,
-    text_similarity,
 )
+from extractors.health.soft_404 import soft_404_reason
 from extractors.records import FetchResult, Hop, HostProbe
 
 SITE = "https://www.musterstadt.de"
@@ -451,21 +453,21 @@ def _pattern_texts(pattern: re.Pattern[str]) -> list[str]:
 def test_every_error_statement_contains_a_word_set() -> None:
     # Pages whose text holds none of these sets skip the main-text extraction: every phrase
     # the patterns can match must therefore contain one set completely.
-    texts = _pattern_texts(soft_404._STATEMENTS) + _pattern_texts(soft_404._CODES)
-    texts += _pattern_texts(soft_404._BARE_HEADING)
+    texts = _pattern_texts(error_phrasing._STATEMENTS) + _pattern_texts(error_phrasing._CODES)
+    texts += _pattern_texts(error_phrasing._BARE_HEADING)
     assert len(texts) > 100
     for text in texts:
         assert (
-            soft_404._STATEMENTS.fullmatch(text)
-            or soft_404._CODES.fullmatch(text)
-            or (soft_404._BARE_HEADING.fullmatch(text))
+            error_phrasing._STATEMENTS.fullmatch(text)
+            or error_phrasing._CODES.fullmatch(text)
+            or (error_phrasing._BARE_HEADING.fullmatch(text))
         ), text
-        assert any(all(w in text for w in words) for words in soft_404._ERROR_WORDS), text
+        assert any(all(w in text for w in words) for words in error_phrasing._ERROR_WORDS), text
 
 
 def test_every_parked_phrase_contains_a_word() -> None:
-    for phrase in soft_404._PARKED_PHRASES:
-        assert any(all(w in phrase for w in words) for words in soft_404._PARKED_WORDS), phrase
+    for phrase in parked_domain._PARKED_PHRASES:
+        assert any(all(w in phrase for w in words) for words in parked_domain._PARKED_WORDS), phrase
 
 
 @pytest.mark.parametrize(
@@ -492,6 +494,7 @@ def test_parking_phrase_cut_by_hidden_box_is_still_found() -> None:
 def test_page_without_phrase_words_leaves_main_text_unextracted() -> None:
     parts = page_text(html_page("Sprachcafé", "<p>Jeden Dienstag im Rathaus.</p>"), "text/html")
     assert parts is not None
-    assert not parts.may_hold(soft_404._ERROR_WORDS) and not parts.may_hold(soft_404._PARKED_WORDS)
+    assert not parts.may_hold(error_phrasing._ERROR_WORDS)
+    assert not parts.may_hold(parked_domain._PARKED_WORDS)
     assert parts.main_text == "Jeden Dienstag im Rathaus."  # still there when asked for
     assert parts.words == 4

@@ -13,8 +13,10 @@ import sys
 
 import pytest
 
-from extractors.health import soft_404
-from extractors.health.soft_404 import page_text, soft_404_reason
+from extractors.health import error_phrasing, parked_domain
+from extractors.health import page_text as page_text_module
+from extractors.health.page_text import PageText, page_text
+from extractors.health.soft_404 import soft_404_reason
 from extractors.records import FetchResult
 
 URL = "https://www.musterstadt.de/integration/sprachcafe"
@@ -73,8 +75,8 @@ def test_ordinary_page_stays_ok(container: str) -> None:
 def test_plain_page_without_phrase_words_is_judged_without_extraction() -> None:
     parts = page_text(_page(f"<main><h1>Sprachcafé</h1>{_FILLER}</main>").encode(), "text/html")
     assert parts is not None
-    assert not parts.may_hold(soft_404._ERROR_WORDS)
-    assert not parts.may_hold(soft_404._PARKED_WORDS)
+    assert not parts.may_hold(error_phrasing._ERROR_WORDS)
+    assert not parts.may_hold(parked_domain._PARKED_WORDS)
     assert not parts.has_main_text
 
 
@@ -85,7 +87,7 @@ def test_may_hold_agrees_with_the_main_text_on_every_set() -> None:
     )
     parts = page_text(html.encode(), "text/html")
     assert parts is not None
-    word_sets = soft_404._ERROR_WORDS + soft_404._PARKED_WORDS
+    word_sets = error_phrasing._ERROR_WORDS + parked_domain._PARKED_WORDS
     answers = [parts.may_hold((words,)) for words in word_sets]
     text = parts.main_text.lower()
     for words, answer in zip(word_sets, answers, strict=True):
@@ -95,7 +97,7 @@ def test_may_hold_agrees_with_the_main_text_on_every_set() -> None:
 
 
 def test_marker_endings_pattern_sees_every_spelling_of_com_and_net() -> None:
-    assert all(marker.endswith((".com", ".net")) for marker in soft_404._PARKING_MARKERS)
+    assert all(marker.endswith((".com", ".net")) for marker in parked_domain._PARKING_MARKERS)
     # Which characters lower-case to one of ".comnet"? Only their ASCII spellings.
     letters = set(".comnet")
     for code in range(sys.maxunicode + 1):
@@ -105,9 +107,9 @@ def test_marker_endings_pattern_sees_every_spelling_of_com_and_net() -> None:
         if letters & set(char.lower()):
             assert char in ".comnetCOMNET", hex(code)
     for text in ("x.com", "X.COM", "y.Net", "a.cOm/", ".nEt"):
-        assert soft_404._MARKER_ENDINGS.search(text), text
+        assert parked_domain._MARKER_ENDINGS.search(text), text
     for text in ("x.co", "com", "x-com", "x.ne t", ".c0m"):
-        assert not soft_404._MARKER_ENDINGS.search(text), text
+        assert not parked_domain._MARKER_ENDINGS.search(text), text
 
 
 @pytest.mark.parametrize(
@@ -130,7 +132,7 @@ def test_long_page_with_marker_is_no_parked_domain_whatever_was_extracted_first(
     assert soft_404_reason(_answer(body)) is None
     parts = page_text(body, "text/html")
     assert parts is not None and parts.words > 150
-    assert soft_404.parked_domain_reason(parts) is None
+    assert parked_domain.parked_domain_reason(parts) is None
 
 
 def _pages() -> list[tuple[bytes, str]]:
@@ -148,9 +150,9 @@ def test_verdicts_equal_those_without_shortcuts(monkeypatch: pytest.MonkeyPatch)
     pages = _pages()
     fast = [soft_404_reason(_answer(body, content_type)) for body, content_type in pages]
     # Without shortcuts: every phrase check runs on the extracted main text.
-    monkeypatch.setattr(soft_404.PageText, "may_hold", lambda self, word_sets: True)
-    monkeypatch.setattr(soft_404.PageText, "has_main_text", property(lambda self: False))
-    monkeypatch.setattr(soft_404, "_MARKER_ENDINGS", re.compile(""))
+    monkeypatch.setattr(PageText, "may_hold", lambda self, word_sets: True)
+    monkeypatch.setattr(PageText, "has_main_text", property(lambda self: False))
+    monkeypatch.setattr(parked_domain, "_MARKER_ENDINGS", re.compile(""))
     slow = [soft_404_reason(_answer(body, content_type)) for body, content_type in pages]
     assert fast == slow
     assert sum(reason is not None for reason in fast) > len(pages) // 2
@@ -164,3 +166,21 @@ def test_has_fewer_words_equals_the_word_count_test(count: int) -> None:
         assert parts is not None
         assert parts.has_fewer_words(count) == (len(parts.main_text.split()) < count), text
         assert parts.has_fewer_words(count) == (parts.words < count), text  # now from the count
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 20, 21])
+def test_shows_fewer_chars_equals_counting_all_visible_text(count: int) -> None:
+    # The count stops early; it must answer as if it had counted every visible character.
+    for html in (
+        _page(""),
+        _page("<main> \n&nbsp; </main>"),
+        _page(f"<main><p>{'x' * 20}</p></main>"),
+        _page("<main><p>a <b>b</b> c<script>var ignored = 1;</script> d</p></main>"),
+        _page("<style>p {}</style><noscript>ohne JS</noscript><template><p>später</p></template>"),
+        _page("<main><p>Eins</p>zwei<div>drei<span>vier</span>fünf</div>sechs</main>"),
+        "<html><head><title>Nur ein Titel</title></head></html>",
+    ):
+        parts = page_text(html.encode(), "text/html")
+        assert parts is not None and parts.root is not None
+        shown = "".join("".join(page_text_module._VISIBLE_TEXT(parts.root)).split())
+        assert parts.shows_fewer_chars(count) == (len(shown) < count), (html, count)
