@@ -49,6 +49,8 @@ FAILING_HEALTH = frozenset(
 UNVERIFIABLE_HEALTH = frozenset({Health.BLOCKED, Health.TLS_ERROR})
 # Failures that say more about our own network than about the target.
 NETWORK_HEALTH = frozenset({Health.DNS_ERROR, Health.CONNECTION_ERROR, Health.TIMEOUT})
+# Where a suggested replacement address comes from (LinkRow.suggestion_source).
+SUGGESTION_SOURCES = ("redirect", "sitemap", "archive_index", "url_pattern")
 
 
 class Verdict(StrEnum):
@@ -102,7 +104,7 @@ class HostProbe:
     Bar-Yossef et al. (2004): a host that answers a random, surely non-existent
     path with 2xx (directly or after the same redirect as a link) cannot prove
     that a link exists. The fetcher asks once per host and run; `text` is the
-    answer's normalised main text (see `extractors.health.soft_404.fingerprint_text`),
+    answer's normalised main text (see `extractors.health.host_probe.fingerprint_text`),
     not its body, so the record stays small. `status` is None when no HTTP
     answer came (then `detail` says why, e.g. robots.txt or a timeout).
     """
@@ -259,6 +261,16 @@ class LinkRow:
     baseline_fingerprint: str | None = None
     # How content_date is evidenced (a DateEvidence value); None before schema version 3.
     date_evidence: str | None = None
+    # A checked archived copy (schema version 4): the playback URL an editor opens, when it
+    # was captured (UTC), and a German note (the copy and its title, or why there is none).
+    archived_url: str | None = None
+    archived_at: dt.datetime | None = None
+    archive_note: str | None = None
+    # A proposed replacement address: where it comes from (SUGGESTION_SOURCES) and how sure
+    # it is (0–1). For now only a permanent redirect's target (`redirect`, 1.0).
+    suggested_url: str | None = None
+    suggestion_source: str | None = None
+    suggestion_score: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,11 @@ RUN_OPTIONS: dict[str, dict[str, Any]] = {
         "action": argparse.BooleanOptionalAction,
         "help": "progress bar (default: only on a terminal)",
     },
+    "archive": {
+        "action": argparse.BooleanOptionalAction,
+        "help": "look up archived copies of broken, soft-404 and moved links (default: on)",
+    },
+    "archive_url": {"help": "the Wayback Machine to ask (default https://web.archive.org)"},
 }
 
 

@@ -42,6 +42,7 @@ from extractors.records import (
 from extractors.urls.redaction import redact_userinfo
 from extractors.verdicts.entry_verdicts import judge_entries
 from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
+from flows.archived_copies import ArchiveNight, add_archived_copies
 from flows.dataset.raw_capture import prune_captures
 from flows.dataset.review_log import ReviewLogError, read_reviews
 from flows.dataset.run_lock import RunLocked, run_lock
@@ -91,15 +92,18 @@ class RunSummary:
     catalog_problems: tuple[str, ...]
     report_path: Path
     curated_dir: Path
+    archive: ArchiveNight | None = None  # archived copies looked up (None: not reached)
 
     def lines(self) -> list[str]:
         health = ", ".join(f"{k} {v}" for k, v in sorted(self.health_counts.items()))
         verdicts = ", ".join(f"{k} {v}" for k, v in sorted(self.verdict_counts.items()))
+        archive = [self.archive.line()] if self.archive is not None else []
         return [
             f"Linkpflege {self.run_date.isoformat()}: {self.urls_checked} URLs checked "
             f"for {self.links_total} catalogue links",
             f"  health:   {health or '-'}",
             f"  entries:  {verdicts or '-'}",
+            *archive,
             f"  dataset:  {self.curated_dir}",
             f"  report:   {self.report_path}",
         ]
@@ -424,6 +428,10 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     ]
     # Site names only the night's titles together reveal (a segment on several pages of a host).
     rows = strip_repeated_site_names(rows)
+    # Checked archived copies of broken, soft-404 and moved links; archive trouble is a note.
+    rows, archive = add_archived_copies(
+        rows, settings, fetch_settings_from(settings), previous.links
+    )
     verdicts = judge_entries(
         entries,
         rows,
@@ -459,6 +467,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
         catalog_problems=problems,
         report_path=report_files.html,
         curated_dir=settings.curated_dir,
+        archive=archive,
     )
 
 

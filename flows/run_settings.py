@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,9 @@ DEFAULT_USER_AGENT = (
     "Linkpflege/0.1 (+https://github.com/linkpflege/linkpflege; "
     "nightly link check of the KGSt catalogue)"
 )
+
+
+DEFAULT_ARCHIVE_URL = "https://web.archive.org"
 
 
 class SettingsError(ValueError):
@@ -55,6 +59,11 @@ class Settings:
     # Processes that fetch shards of hosts side by side (1: the run's own event loop).
     fetch_processes: int = 1
     progress: bool | None = None  # None: show a bar only on a terminal
+    # Archived copies of broken, soft-404 and moved links (flows.archived_copies).
+    archive: bool = True
+    archive_url: str = DEFAULT_ARCHIVE_URL
+    archive_time_budget: float = 300.0  # seconds of archive requests per run
+    archive_refresh_days: int = 30  # cached archive answers that can change are asked again
     schedule_cron: str = "30 2 * * *"
     schedule_timezone: str = "Europe/Berlin"
 
@@ -133,9 +142,20 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             if number < 0:
                 raise ValueError(value)
             return number
+        if name == "archive_url":
+            return _archive_url(str(value))
         return str(value)
     except (ValueError, TypeError) as exc:
         raise SettingsError(f"{origin}: invalid value {value!r} for {name}") from exc
+
+
+def _archive_url(text: str) -> str:
+    """The archive's base URL: http(s) with a host, without a trailing slash."""
+    url = text.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(text)
+    return url
 
 
 def load_settings(

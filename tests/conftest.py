@@ -14,6 +14,9 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("PREFECT_PROFILES_PATH", None)
 os.environ["DO_NOT_TRACK"] = "1"
+# No internet in tests: the archive lookups of a run are off unless a test turns them on
+# (against the local double in tests/archive_double.py).
+os.environ["LINKPFLEGE_ARCHIVE"] = "false"
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
 # A settings file in the developer's working directory must not leak into tests.

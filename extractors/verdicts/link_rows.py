@@ -9,6 +9,12 @@ tonight's fingerprint is compared with the baseline, the fingerprint as of the l
 change (or the first night seen), not with last night's, so small edits night after night
 add up until they count. A previous row without a fingerprint (a dataset from before the
 fingerprint) falls back to "content_hash differs" for that one night.
+
+An archived copy (`archived_url`, `archived_at`, `archive_note`) is found by the run after
+the rows are built (`flows.archived_copies`); here it is only carried: it stays with the
+link from night to night until the link is good again (`ok` or `redirected`), so a night
+on which the archive cannot be asked keeps last night's copy. A moved link's suggested
+address is its permanent redirect's target (source `redirect`, score 1.0).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from extractors.records import (
     GOOD_HEALTH,
     CatalogEntry,
     FetchResult,
+    Health,
     LinkHealth,
     LinkRow,
     PageFacts,
@@ -136,6 +143,9 @@ def build_link_row(
     ):
         last_changed, baseline = run_date, fingerprint
     baseline = baseline or fingerprint
+    # A working link needs no archived copy; any other night keeps the one found before.
+    carried = previous if previous is not None and health.health not in _COPY_NOT_NEEDED else None
+    moved = health.health is Health.MOVED and health.final_url is not None
 
     return LinkRow(
         entry_id=entry.entry_id,
@@ -173,7 +183,17 @@ def build_link_row(
         text_fingerprint=fingerprint,
         baseline_fingerprint=baseline,
         date_evidence=page.date_evidence,
+        archived_url=carried.archived_url if carried else None,
+        archived_at=carried.archived_at if carried else None,
+        archive_note=carried.archive_note if carried else None,
+        suggested_url=health.final_url if moved else None,
+        suggestion_source="redirect" if moved else None,
+        suggestion_score=1.0 if moved else None,
     )
+
+
+# Health values after which an archived copy is no longer carried: the page works again.
+_COPY_NOT_NEEDED = frozenset({Health.OK, Health.REDIRECTED})
 
 
 def _text_changed(page: _Page, previous: LinkRow, baseline: str | None) -> bool:

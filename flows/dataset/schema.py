@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # Versions the reader still accepts: a column added since a file's version reads as null.
 # 2: text_fingerprint and baseline_fingerprint; last_changed means "changed substantially".
 # 3: date_evidence; content_date may come from metadata alone (graded "metadata").
-READABLE_VERSIONS = ("1", "2", "3")
-ADDED_IN_VERSION = {"text_fingerprint": "2", "baseline_fingerprint": "2", "date_evidence": "3"}
+# 4: archived_url, archived_at, archive_note; suggested_url, suggestion_source, suggestion_score.
+READABLE_VERSIONS = ("1", "2", "3", "4")
+ADDED_IN_VERSION = {
+    "text_fingerprint": "2",
+    "baseline_fingerprint": "2",
+    "date_evidence": "3",
+    "archived_url": "4",
+    "archived_at": "4",
+    "archive_note": "4",
+    "suggested_url": "4",
+    "suggestion_source": "4",
+    "suggestion_score": "4",
+}
 
 HOP_TYPE = pa.struct(
     [
@@ -64,6 +75,14 @@ _LINK_FIELDS = [
     pa.field("baseline_fingerprint", pa.string()),
     # How content_date is evidenced: visible, metadata, url, document_info, http_header.
     pa.field("date_evidence", pa.string()),
+    # A checked archived copy: playback URL (/web/<timestamp>/<url>), capture moment, German note.
+    pa.field("archived_url", pa.string()),
+    pa.field("archived_at", pa.timestamp("us", tz="UTC")),
+    pa.field("archive_note", pa.string()),
+    # A proposed replacement address: redirect, sitemap, archive_index or url_pattern; 0–1.
+    pa.field("suggested_url", pa.string()),
+    pa.field("suggestion_source", pa.string()),
+    pa.field("suggestion_score", pa.float64()),
 ]
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extractors.records import Health, Verdict
+from extractors.records import SUGGESTION_SOURCES, DateEvidence, Health, Verdict
 from flows.dataset.schema import ENTRIES_SCHEMA, LINKS_SCHEMA
 
 LINK_DATE_COLUMNS = (
@@ -54,6 +54,16 @@ def validate_tables(links: pa.Table, entries: pa.Table, run_date: dt.date) -> li
     bad = _outside(entries["verdict"], {v.value for v in Verdict})
     if bad:
         problems.append(f"entries.verdict: values outside the vocabulary: {bad}")
+    bad = _outside(links["date_evidence"], {e.value for e in DateEvidence})
+    if bad:
+        problems.append(f"links.date_evidence: values outside the vocabulary: {bad}")
+    bad = _outside(links["suggestion_source"], set(SUGGESTION_SOURCES))
+    if bad:
+        problems.append(f"links.suggestion_source: values outside the vocabulary: {bad}")
+    score = links["suggestion_score"]
+    outside = pc.sum(pc.or_(pc.less(score, 0.0), pc.greater(score, 1.0))).as_py()
+    if outside:
+        problems.append(f"links.suggestion_score: {outside} values outside 0..1")
 
     if dup := _duplicates(links, LINK_KEY):
         problems.append(f"links: {dup} duplicate keys (entry_id, url, link_label)")

@@ -71,6 +71,7 @@ def demo_options(catalog: Path, data_dir: Path, night: dt.date) -> dict[str, Any
         "per_host_interval": 0.02,
         "timeout": 10.0,
         "progress": False,
+        "archive": False,  # no internet: the sample web has no Wayback Machine
     }
 
 

@@ -20,6 +20,9 @@ from flows.report.safe_text import REASON_MAX_CHARS, WHITESPACE, http_href, show
 from flows.report.wording import ReportSection, age_words, health_sentence
 
 WAYBACK_SEARCH = "https://web.archive.org/web/*/"
+COPY_ACTION = "Archivkopie ansehen und als Ersatz-Link prüfen"
+# Sections whose rows show a link's archived copy (or why there is none).
+_COPY_SECTIONS = frozenset({ReportSection.BROKEN, ReportSection.MOVED, ReportSection.REVIEW})
 # Phrases of extractors.verdicts.entry_verdicts that say an editor has accepted a link's state, or
 # that a change is still unreviewed; the verdict's own words decide, so page and dataset agree.
 _ACCEPTED_PHRASE = "als weiterhin gültig bestätigt"
@@ -178,8 +181,15 @@ def link_assessment(link: LinkRow, entry: EntryVerdict | None) -> LinkAssessment
 def link_actions(
     link: LinkRow, section: ReportSection, href: str | None, entry_id: str
 ) -> tuple[Action, ...]:
-    """What an editor should do about one link, most useful first."""
-    archive = Action("Archivierte Kopie suchen (Wayback Machine)", WAYBACK_SEARCH + (href or ""))
+    """What an editor should do about one link, most useful first. A checked archived copy
+    replaces the search in the Wayback Machine."""
+    copy_href = archived_copy_href(link)
+    if copy_href:
+        archive = Action(COPY_ACTION, copy_href)
+    else:
+        archive = Action(
+            "Archivierte Kopie suchen (Wayback Machine)", WAYBACK_SEARCH + (href or "")
+        )
     health = link.health
     if section is ReportSection.MISSING_URL:
         return (Action("Link-Ziel recherchieren und im Katalog eintragen"),)
@@ -190,10 +200,10 @@ def link_actions(
     review = Action(f"Nach der Prüfung vermerken: linkpflege review {shown_text(entry_id)}")
     if section is ReportSection.BROKEN:
         actions = [Action("Neues Link-Ziel suchen oder Link entfernen")]
-        return tuple([*actions, archive] if href else actions)
+        return tuple([*actions, archive] if href or copy_href else actions)
     if section is ReportSection.REVIEW and health in FAILING_HEALTH:
         actions = [Action("Im Browser ansehen; nächste Nacht abwarten")]
-        return tuple([*actions, archive] if href else actions)
+        return tuple([*actions, archive] if href or copy_href else actions)
     if section is ReportSection.MOVED:
         return (Action("Link auf die neue Adresse ändern", http_href(link.final_url)),)
     if section is ReportSection.REVIEW and health in UNVERIFIABLE_HEALTH:
@@ -230,4 +240,25 @@ def link_evidence(link: LinkRow, section: ReportSection) -> tuple[Evidence, ...]
         items.append(Evidence("Meldung", detail))
     if link.last_ok and link.health in FAILING_HEALTH:
         items.append(Evidence("Zuletzt erreichbar", german_date(link.last_ok)))
+    if section in _COPY_SECTIONS and (copy := archive_evidence(link)) is not None:
+        items.append(copy)
     return tuple(items)
+
+
+def archived_copy_href(link: LinkRow) -> str | None:
+    """The checked archived copy as a link target: only a plain http(s) address."""
+    return http_href(link.archived_url) if link.archived_url else None
+
+
+def archive_evidence(link: LinkRow) -> Evidence | None:
+    """The archived copy with its note („Archivkopie vom 04.03.2019, Titel stimmt überein“),
+    linked when it is an http(s) address; or the note saying why there is none."""
+    note = shown_text(link.archive_note, REASON_MAX_CHARS)
+    if link.archived_url:
+        label = "Alte Seite im Archiv" if link.health is Health.MOVED else "Vorschlag"
+        if not note and link.archived_at is not None:
+            note = f"Archivkopie vom {german_date(link.archived_at.date())}"
+        return Evidence(label, note or shown_text(link.archived_url), archived_copy_href(link))
+    if note:
+        return Evidence("Webarchiv", note)
+    return None

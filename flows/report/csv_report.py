@@ -37,6 +37,9 @@ _CSV_HEADERS = (
     "Zusammenfassung",
     "Maßnahme",
     "Archivsuche",
+    "Archivkopie",
+    "Archivkopie vom",
+    "Archivhinweis",
     "Lauf vom",
 )
 
@@ -87,6 +90,9 @@ def render_csv_view(view: ReportView) -> str:
                 row.summary,
                 "; ".join(action.text for action in row.actions),
                 row.archive_href,
+                row.archived_url,
+                row.archived_at,
+                row.archive_note,
                 view.run_date,
             ]
             writer.writerow([_csv_cell(cell) for cell in cells])

@@ -27,6 +27,7 @@ from flows.report.assessment import (
     WAYBACK_SEARCH,
     Action,
     Evidence,
+    archived_copy_href,
     link_actions,
     link_assessment,
     link_evidence,
@@ -98,7 +99,10 @@ class RowView:
     stale: str
     failing_since: str
     last_ok: str
-    archive_href: str
+    archive_href: str  # the search in the Wayback Machine ("" when a checked copy is known)
+    archived_url: str  # the checked archived copy (only an http(s) address, else "")
+    archived_at: str  # its capture day, TT.MM.JJJJ
+    archive_note: str  # „Archivkopie vom 04.03.2019, Titel stimmt überein“ or why none
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +243,9 @@ def _row_view(link: LinkRow, entry: EntryVerdict | None, fallback: _EntryFacts) 
         failing_since=_date_text(link.failing_since),
         last_ok=_date_text(link.last_ok),
         archive_href=archive or "",
+        archived_url=archived_copy_href(link) or "",
+        archived_at=_date_text(link.archived_at.date()) if link.archived_at else "",
+        archive_note=shown_text(link.archive_note, REASON_MAX_CHARS),
     )
 
 
@@ -297,6 +304,9 @@ def _entry_only_row(entry: EntryVerdict, facts: _EntryFacts) -> RowView:
         failing_since="",
         last_ok="",
         archive_href="",
+        archived_url="",
+        archived_at="",
+        archive_note="",
     )
 
 
@@ -546,6 +556,7 @@ def problem_rows(report: ReportInput) -> list[dict[str, str]]:
                     "Seit": row.since,
                     "HTTP": row.http_status,
                     "Neue Adresse": row.final_url if row.section is ReportSection.MOVED else "",
+                    "Archivkopie": row.archived_url,
                     "Maßnahme": "; ".join(action.text for action in row.actions),
                 }
             )

@@ -26,6 +26,18 @@ from flows.dataset.store import (
 NIGHT = dt.date(2026, 11, 26)
 FINGERPRINT = "0123456789abcdef" * 4
 BASELINE = "fedcba9876543210" * 4
+ARCHIVED = "https://web.archive.org/web/20190304120000/https://www.monheim.de/a"
+CAPTURED = dt.datetime(2019, 3, 4, 12, 0, 0, 123456, tzinfo=dt.UTC)
+NOTE = "Archivkopie vom 04.03.2019, Titel stimmt überein"
+# The columns each schema version added, newest last (flows.dataset.schema.ADDED_IN_VERSION).
+VERSION_4_COLUMNS = [
+    "archived_url",
+    "archived_at",
+    "archive_note",
+    "suggested_url",
+    "suggestion_source",
+    "suggestion_score",
+]
 
 
 def link_row(**changes) -> LinkRow:
@@ -63,6 +75,12 @@ def link_row(**changes) -> LinkRow:
         text_fingerprint=FINGERPRINT,
         baseline_fingerprint=BASELINE,
         date_evidence="visible",
+        archived_url=ARCHIVED,
+        archived_at=CAPTURED,
+        archive_note=NOTE,
+        suggested_url="https://www.monheim.de/b",
+        suggestion_source="redirect",
+        suggestion_score=1.0,
     )
     values.update(changes)
     return LinkRow(**values)
@@ -114,6 +132,12 @@ def rows() -> list[LinkRow]:
         elapsed_ms=None,
         bytes_read=0,
         attempts=0,
+        archived_url=None,
+        archived_at=None,
+        archive_note=None,
+        suggested_url=None,
+        suggestion_source=None,
+        suggestion_score=None,
     )
     return [link_row(), missing]
 
@@ -129,6 +153,11 @@ def test_publish_writes_explicit_schema_and_reads_back(tmp_path: Path):
     assert links.schema.field("checked_at").type == pa.timestamp("us", tz="UTC")
     assert links.schema.field("text_fingerprint").type == pa.string()
     assert links.column("text_fingerprint").to_pylist() == [FINGERPRINT, None]
+    assert links.schema.names[-6:] == VERSION_4_COLUMNS  # added at the end
+    assert links.schema.field("archived_at").type == pa.timestamp("us", tz="UTC")
+    assert links.schema.field("suggestion_score").type == pa.float64()
+    assert links.column("archived_at").to_pylist()[0] == CAPTURED  # microseconds kept
+    assert links.column("suggestion_source").to_pylist() == ["redirect", None]
     assert pq.read_table(published.entries).schema.equals(ENTRIES_SCHEMA, check_metadata=False)
     history = pq.read_table(published.history)
     assert history.schema.equals(HISTORY_SCHEMA, check_metadata=False)
@@ -224,6 +253,27 @@ def test_health_outside_the_vocabulary_is_refused():
     )
     problems = validate_tables(table, entries_table([entry()]), NIGHT)
     assert problems == ["links.health: values outside the vocabulary: ['kaputt']"]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "problem"),
+    [
+        ("date_evidence", "gefühlt", "links.date_evidence: values outside the vocabulary"),
+        ("suggestion_source", "orakel", "links.suggestion_source: values outside the vocabulary"),
+        ("suggestion_score", 1.5, "links.suggestion_score: 1 values outside 0..1"),
+    ],
+)
+def test_evidence_and_suggestions_outside_their_vocabulary_are_refused(column, value, problem):
+    from flows.dataset.store import entries_table, links_table
+    from flows.dataset.validation import validate_tables
+
+    table = links_table([link_row()])
+    field = table.schema.field(column)
+    table = table.set_column(
+        table.schema.get_field_index(column), field, pa.array([value], field.type)
+    )
+    problems = validate_tables(table, entries_table([entry()]), NIGHT)
+    assert len(problems) == 1 and problems[0].startswith(problem)
 
 
 def test_history_nights_and_entries_history_read_back(tmp_path: Path):
@@ -337,12 +387,70 @@ def _as_older_version(path: Path, version: str, dropped: list[str]) -> None:
 
 def _as_version_one(path: Path) -> None:
     """Rewrite a links file as schema version 1 wrote it: without the fingerprint columns."""
-    _as_older_version(path, "1", ["text_fingerprint", "baseline_fingerprint", "date_evidence"])
+    dropped = ["text_fingerprint", "baseline_fingerprint", "date_evidence", *VERSION_4_COLUMNS]
+    _as_older_version(path, "1", dropped)
 
 
 def _as_version_two(path: Path) -> None:
     """Rewrite a links file as schema version 2 wrote it: without date_evidence."""
-    _as_older_version(path, "2", ["date_evidence"])
+    _as_older_version(path, "2", ["date_evidence", *VERSION_4_COLUMNS])
+
+
+def _as_version_three(path: Path) -> None:
+    """Rewrite a links file as schema version 3 wrote it: without the archive and
+    suggestion columns."""
+    _as_older_version(path, "3", VERSION_4_COLUMNS)
+
+
+def _without_version_4_columns(row: LinkRow) -> LinkRow:
+    return dataclasses.replace(row, **dict.fromkeys(VERSION_4_COLUMNS))
+
+
+def test_version_three_files_read_with_null_archive_and_suggestion_columns(tmp_path: Path):
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    _as_version_three(tmp_path / "links.parquet")
+    _as_version_three(history_partition(tmp_path, NIGHT) / "links.parquet")
+    assert rows()[0].archived_url and rows()[0].suggested_url  # else the test proves nothing
+    without = [_without_version_4_columns(r) for r in rows()]
+    assert read_links(tmp_path) == without
+    from flows.dataset.store import read_history_night
+
+    assert read_history_night(tmp_path, NIGHT) == without
+
+
+def test_next_publish_upgrades_version_three_history_to_version_four(tmp_path: Path):
+    import duckdb
+    import polars as pl
+
+    publish(tmp_path, NIGHT, rows(), [entry()])
+    old_night = history_partition(tmp_path, NIGHT) / "links.parquet"
+    _as_version_three(old_night)
+    assert pq.read_schema(old_night).metadata[b"schema_version"] == b"3"
+    later = NIGHT + dt.timedelta(days=1)
+    publish(
+        tmp_path,
+        later,
+        [dataclasses.replace(r, run_date=later) for r in rows()],
+        [dataclasses.replace(entry(), run_date=later)],
+    )
+    upgraded = pq.read_table(old_night)
+    assert upgraded.schema.equals(HISTORY_SCHEMA, check_metadata=False)
+    assert upgraded.schema.metadata[b"schema_version"] == b"4" == SCHEMA_VERSION.encode()
+    for name in VERSION_4_COLUMNS:
+        assert upgraded.column(name).null_count == 2, name
+    assert upgraded.column("date_evidence").to_pylist() == ["visible", None]  # kept
+
+    # One call over all nights: the new night's copy is there, the old night's is null.
+    history = tmp_path / "history"
+    frame = pd.read_parquet(history)
+    assert frame["archived_url"].notna().sum() == 1
+    counted = duckdb.sql(
+        f"select count(archived_at), count(suggestion_score) from read_parquet("
+        f"'{history}/*/*.parquet', hive_partitioning=true)"
+    ).fetchall()
+    assert counted == [(1, 1)]
+    polars_frame = pl.read_parquet(f"{history}/**/*.parquet", hive_partitioning=True)
+    assert polars_frame["archive_note"].to_list().count(NOTE) == 1
 
 
 def test_version_two_files_read_with_null_date_evidence(tmp_path: Path):
@@ -350,7 +458,8 @@ def test_version_two_files_read_with_null_date_evidence(tmp_path: Path):
     _as_version_two(tmp_path / "links.parquet")
     _as_version_two(history_partition(tmp_path, NIGHT) / "links.parquet")
     assert any(r.date_evidence for r in rows())  # the test would prove nothing otherwise
-    without = [dataclasses.replace(r, date_evidence=None) for r in rows()]
+    without = [_without_version_4_columns(r) for r in rows()]
+    without = [dataclasses.replace(r, date_evidence=None) for r in without]
     assert read_links(tmp_path) == without
     from flows.dataset.store import read_history_night
 
@@ -363,7 +472,7 @@ def test_version_one_files_read_with_null_fingerprints(tmp_path: Path):
     _as_version_one(history_partition(tmp_path, NIGHT) / "links.parquet")
     without = [
         dataclasses.replace(r, text_fingerprint=None, baseline_fingerprint=None, date_evidence=None)
-        for r in rows()
+        for r in map(_without_version_4_columns, rows())
     ]
     assert read_links(tmp_path) == without
     from flows.dataset.store import read_history_night

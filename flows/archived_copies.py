@@ -1,0 +1,240 @@
+"""Archived copies for tonight's problem links: the run step between building the night's
+rows and judging the entries (`flows.harvest_flow`).
+
+For every link that is confirmed broken, a soft 404 or moved, the archive client
+(`flows.archive`) looks for a checked copy: the capture closest before the link's last good
+night (`last_ok`; never good, or good tonight as a moved link is: the newest capture). One
+`ArchiveBudget` and one `CdxCache` per run, the lookups one after another in the run's own
+process, the cache saved at the end whatever happens. A link the cache knows costs no
+request. What a lookup finds goes into the row's `archived_url`, `archived_at` and
+`archive_note`; when the archive itself fails (unreachable, 429, 5xx, budget spent), the
+link keeps the copy of an earlier night (`extractors.verdicts.link_rows` carries it).
+
+After a 429, after the run's archive time is spent, or after two lookups in a row failed for
+archive trouble, the run asks no more: the remaining links keep what they had, with a note
+why. Archive trouble never changes a link's health and never fails the run; `--no-archive`
+(setting `archive`) skips all of this. Links to hosts of `private_hosts_allowed` (intranet
+pages) and links with credentials are never sent to the archive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from extractors.records import Health, LinkRow
+from flows.archive.budget import ArchiveBudget
+from flows.archive.budgeted_get import archive_client
+from flows.archive.cache import CdxCache, cache_path
+from flows.archive.lookup import ArchiveLookup, lookup_archived_copy
+from flows.dataset.store import DatasetError, read_history_night
+from flows.fetch.settings import FetchSettings
+from flows.run_settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Consecutive lookups failing for archive trouble after which the run stops asking.
+STOP_AFTER_TROUBLES = 2
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveNight:
+    """What the archive cost and gave this run, for the run summary."""
+
+    enabled: bool
+    lookups: int = 0  # links looked up (from the cache or the archive)
+    copies_found: int = 0
+    not_asked: int = 0  # links left as they were after the run stopped asking
+    requests_sent: int = 0
+    rate_limited: int = 0  # 429 answers
+    cache_hits: int = 0
+
+    def line(self) -> str:
+        if not self.enabled:
+            return "  archive:  off"
+        skipped = f", {self.not_asked} not asked" if self.not_asked else ""
+        return (
+            f"  archive:  {self.copies_found} copies found for {self.lookups} links{skipped}; "
+            f"{self.requests_sent} requests, {self.rate_limited} answered 429, "
+            f"{self.cache_hits} cache hits"
+        )
+
+
+def needs_archived_copy(row: LinkRow, private_hosts: Sequence[str] = ()) -> bool:
+    """Whether tonight's row gets a lookup: confirmed broken, soft 404 or moved, with a
+    plain http(s) address that is neither an intranet host nor carries credentials."""
+    if row.url is None or row.removed_since is not None:
+        return False
+    if not (row.confirmed_broken or row.health in (Health.SOFT_404, Health.MOVED)):
+        return False
+    try:
+        parts = urlsplit(row.url)
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return False
+    return parts.hostname.lower().rstrip(".") not in private_hosts
+
+
+def copy_before(row: LinkRow) -> dt.date | None:
+    """The day the capture must not be after: the last good night before tonight, else None
+    (the newest capture: the link was never good, or is good tonight as a moved link is)."""
+    if row.last_ok is not None and row.last_ok < row.run_date:
+        return row.last_ok
+    return None
+
+
+def add_archived_copies(
+    rows: list[LinkRow],
+    settings: Settings,
+    fetch_settings: FetchSettings,
+    previous: Sequence[LinkRow] = (),
+) -> tuple[list[LinkRow], ArchiveNight]:
+    """Tonight's rows with their archived copies looked up; never raises for the archive."""
+    if not settings.archive or settings.archive_time_budget <= 0:
+        return rows, ArchiveNight(enabled=False)
+    wanted = [i for i, row in enumerate(rows) if needs_archived_copy(row, settings.private_hosts)]
+    if not wanted:
+        return rows, ArchiveNight(enabled=True)
+    titles = last_good_titles(settings, [rows[i] for i in wanted], previous)
+    budget = ArchiveBudget(time_budget=settings.archive_time_budget)
+    cache = CdxCache(
+        cache_path(settings.data_dir),
+        today=rows[wanted[0]].run_date,
+        refresh_days=settings.archive_refresh_days,
+    )
+    outcomes: dict[int, ArchiveLookup] = {}
+    try:
+        stopped = _run(
+            _look_up(rows, wanted, titles, settings, fetch_settings, budget, cache, outcomes)
+        )
+    except Exception:  # a bug here must not sink the run: the links' health stands anyway
+        log.exception("Archivabfrage abgebrochen")
+        stopped = "interner Fehler bei der Archivabfrage"
+    finally:
+        cache.save()
+    updated = list(rows)
+    for index in wanted:
+        updated[index] = with_lookup(rows[index], outcomes.get(index), stopped)
+    spent = budget.summary()
+    night = ArchiveNight(
+        enabled=True,
+        lookups=len(outcomes),
+        copies_found=sum(1 for outcome in outcomes.values() if outcome.copy is not None),
+        not_asked=len(wanted) - len(outcomes),
+        requests_sent=spent.requests_sent,
+        rate_limited=spent.rate_limited,
+        cache_hits=spent.cache_hits,
+    )
+    return updated, night
+
+
+async def _look_up(
+    rows: Sequence[LinkRow],
+    wanted: Sequence[int],
+    titles: dict[tuple[str, str | None], str],
+    settings: Settings,
+    fetch_settings: FetchSettings,
+    budget: ArchiveBudget,
+    cache: CdxCache,
+    outcomes: dict[int, ArchiveLookup],
+) -> str | None:
+    """Lookups one after another (the budget allows one request in flight anyway), their
+    outcomes into `outcomes` by row index; returns why the run stopped asking (None: it
+    did not)."""
+    troubles = 0
+    async with archive_client(fetch_settings) as client:
+        for index in wanted:
+            row = rows[index]
+            assert row.url is not None
+            outcome = await lookup_archived_copy(
+                client,
+                row.url,
+                before=copy_before(row),
+                last_title=titles.get((row.entry_id, row.url)),
+                budget=budget,
+                cache=cache,
+                archive_url=settings.archive_url,
+                timeout=settings.timeout,
+            )
+            outcomes[index] = outcome
+            troubles = troubles + 1 if outcome.trouble else 0
+            if outcome.trouble and (
+                budget.summary().rate_limited or budget.exhausted or troubles >= STOP_AFTER_TROUBLES
+            ):
+                return outcome.why_not or "Archivabfrage gescheitert"
+    return None
+
+
+def with_lookup(row: LinkRow, outcome: ArchiveLookup | None, stopped: str | None) -> LinkRow:
+    """The row with what its lookup found. Archive trouble (or no lookup, after the run
+    stopped asking) keeps the copy the row carries from an earlier night."""
+    if outcome is not None and outcome.copy is not None:
+        copy = outcome.copy
+        return dataclasses.replace(
+            row,
+            archived_url=copy.url,
+            archived_at=copy.captured_at,
+            archive_note=copy.note,
+        )
+    if outcome is not None and not outcome.trouble:
+        why = outcome.why_not or "keine Archivkopie gefunden"
+        return dataclasses.replace(
+            row, archived_url=None, archived_at=None, archive_note=why[:1].upper() + why[1:]
+        )
+    if row.archived_url is not None:
+        return row  # last night's copy stands; tonight the archive could not be asked
+    if outcome is None:
+        note = f"Archiv in dieser Nacht nicht mehr befragt ({stopped or 'abgebrochen'})"
+    else:
+        note = f"Archivabfrage gescheitert: {outcome.why_not or 'unbekannter Grund'}"
+    return dataclasses.replace(row, archive_note=note)
+
+
+def last_good_titles(
+    settings: Settings, rows: Sequence[LinkRow], previous: Sequence[LinkRow]
+) -> dict[tuple[str, str | None], str]:
+    """The title each link had on its last good night, to compare the capture's title with:
+    tonight's (a moved link), last night's, else the one in the history of `last_ok`."""
+    before = {(row.entry_id, row.url): row for row in previous}
+    titles: dict[tuple[str, str | None], str] = {}
+    nights: dict[dt.date, dict[tuple[str, str | None], LinkRow]] = {}
+    for row in rows:
+        key = (row.entry_id, row.url)
+        last = before.get(key)
+        title = row.title or (last.title if last else None)
+        night = copy_before(row)
+        if title is None and night is not None:
+            if night not in nights:
+                nights[night] = _history_rows(settings, night)
+            old = nights[night].get(key)
+            title = old.title if old else None
+        if title:
+            titles[key] = title
+    return titles
+
+
+def _history_rows(settings: Settings, night: dt.date) -> dict[tuple[str, str | None], LinkRow]:
+    try:
+        rows = read_history_night(settings.curated_dir, night)
+    except (DatasetError, OSError):
+        return {}  # a title is only a nicety for the note
+    return {(row.entry_id, row.url): row for row in rows}
+
+
+def _run(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """Run the lookups to completion, also when the caller's thread has an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="archive") as pool:
+        return pool.submit(asyncio.run, coroutine).result()
