@@ -147,10 +147,27 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument(
         "-o", "--output", type=Path, default=None, help="CSV file (default stdout)"
     )
+    recover = catalog_commands.add_parser(
+        "recover",
+        help="fill empty link targets from archived copies of the published listing",
+    )
+    recover.add_argument(
+        "--listing",
+        default=None,
+        help="the listing page's address (default: the catalogue's kgst-catalogue entry)",
+    )
+    for name in ("catalog", "archive_url", "allow_private_addresses", "user_agent", "timeout"):
+        recover.add_argument(
+            "--" + name.replace("_", "-"), dest=name, default=None, **RUN_OPTIONS[name]
+        )
+    recover.add_argument(
+        "-o", "--output", type=Path, default=None, help="CSV file (default stdout)"
+    )
     return parser
 
 
-def _fail(message: str, status: int = EXIT_FAILED) -> int:
+def fail(message: str, status: int = EXIT_FAILED) -> int:
+    """Print one line naming what failed; the exit status to return."""
     print(f"linkpflege: {message}", file=sys.stderr)
     return status
 
@@ -164,7 +181,7 @@ def command_run(settings: Settings, flags: dict[str, Any]) -> int:
         prepare_data_dir(settings)
         load_catalog(settings.catalog)
     except RunFailed as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
 
     options = {k: str(v) if isinstance(v, Path) else v for k, v in flags.items()}
     if settings.now is not None:
@@ -176,8 +193,8 @@ def command_run(settings: Settings, flags: dict[str, Any]) -> int:
             print(line)
         return EXIT_OK
     if state.name == "Inconclusive":
-        return _fail(state.message or "run inconclusive", EXIT_INCONCLUSIVE)
-    return _fail(state.message or f"run ended in state {state.name}")
+        return fail(state.message or "run inconclusive", EXIT_INCONCLUSIVE)
+    return fail(state.message or f"run ended in state {state.name}")
 
 
 @contextlib.contextmanager
@@ -228,7 +245,7 @@ def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str,
             ui=not args.no_ui,
         )
     except ServeError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     return EXIT_OK
 
 
@@ -240,13 +257,13 @@ def command_report(settings: Settings) -> int:
         links = read_links(settings.curated_dir)
         entries = read_entries(settings.curated_dir)
         if not entries:
-            return _fail(f"{settings.curated_dir}: no dataset yet; run 'linkpflege run' first")
+            return fail(f"{settings.curated_dir}: no dataset yet; run 'linkpflege run' first")
         night = entries[0].run_date
         before = previous_state(settings.curated_dir, night).entries
         report = report_input(settings, night, entries, links, before)
         files = render_report(report, settings.curated_dir, latest=True)
     except (DatasetError, OSError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     print(f"report: {files.html}")
     return EXIT_OK
 
@@ -257,7 +274,7 @@ def command_rebuild(settings: Settings) -> int:
     try:
         night = rebuild_latest(settings.curated_dir)
     except DatasetError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     print(f"{settings.curated_dir}: latest tables rebuilt from the night of {night.isoformat()}")
     return EXIT_OK
 
@@ -299,18 +316,18 @@ def command_review(args: argparse.Namespace, settings: Settings) -> int:
     try:
         parsed = parse_catalog(settings.catalog.read_bytes(), source=str(settings.catalog))
     except (OSError, CatalogError) as exc:
-        return _fail(f"{settings.catalog}: cannot read catalogue ({exc})")
+        return fail(f"{settings.catalog}: cannot read catalogue ({exc})")
     known = {entry.entry_id for entry in parsed.entries}
     if args.entry_id not in known:
-        return _fail(f"{settings.catalog}: no entry {args.entry_id!r}")
+        return fail(f"{settings.catalog}: no entry {args.entry_id!r}")
     try:
         day = dt.date.fromisoformat(args.date) if args.date else settings.run_date()
     except ValueError:
-        return _fail(f"--date: {args.date!r} is not a date (YYYY-MM-DD)")
+        return fail(f"--date: {args.date!r} is not a date (YYYY-MM-DD)")
     try:
         append_review(settings.reviews_file, args.entry_id, day, args.note)
     except ReviewLogError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     print(f"{settings.reviews_file}: {args.entry_id} reviewed on {day.isoformat()}")
     return EXIT_OK
 
@@ -323,11 +340,11 @@ def command_capture(args: argparse.Namespace, settings: Settings) -> int:
     try:
         night = dt.date.fromisoformat(args.date) if args.date else None
     except ValueError:
-        return _fail(f"--date: {args.date!r} is not a date (YYYY-MM-DD)")
+        return fail(f"--date: {args.date!r} is not a date (YYYY-MM-DD)")
     try:
         capture = read_capture(settings.raw_dir, args.url, night)
     except CaptureError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     revisit = f" (unverändert seit {capture.revisit_of})" if capture.revisit_of else ""
     print(one_line(capture.url), file=sys.stderr)
     print(f"  night:    {capture.night.isoformat()}{revisit}", file=sys.stderr)
@@ -341,7 +358,7 @@ def command_capture(args: argparse.Namespace, settings: Settings) -> int:
         try:
             args.output.write_bytes(capture.body)
         except OSError as exc:
-            return _fail(f"{args.output}: cannot write ({exc.strerror})")
+            return fail(f"{args.output}: cannot write ({exc.strerror})")
         print(f"  saved:    {args.output} ({len(capture.body)} bytes)", file=sys.stderr)
     elif sys.stdout.isatty():
         sys.stdout.write(terminal_safe(capture.body.decode("utf-8", errors="replace")))
@@ -360,32 +377,6 @@ def command_demo(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
-def command_catalog_import(path: Path, output: Path | None) -> int:
-    from extractors.catalog.listing_import import import_listing
-    from extractors.catalog.writer import catalog_csv
-
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return _fail(f"{path}: cannot read ({exc.strerror})")
-    entries, warnings = import_listing(data, path.name)
-    for warning in warnings:
-        print(f"linkpflege: {path}: {warning}", file=sys.stderr)
-    if not entries:
-        return _fail(f"{path}: no catalogue entries found")
-    text = catalog_csv(entries)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            return _fail(f"{output}: cannot write ({exc.strerror})")
-        entry_count = len({e.entry_id for e in entries})
-        print(f"{output}: {entry_count} entries, {len(entries)} links", file=sys.stderr)
-    return EXIT_OK
-
-
 def main(argv: list[str] | None = None) -> int:
     apply_prefect_defaults()
     args = build_parser().parse_args(argv)
@@ -393,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(flags)
     except SettingsError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
 
     if args.command == "run":
         return command_run(settings, flags)
@@ -411,6 +402,10 @@ def main(argv: list[str] | None = None) -> int:
         return command_capture(args, settings)
     if args.command == "demo":
         return command_demo(args, settings)
+    from flows.catalog_commands import command_catalog_import, command_catalog_recover
+
+    if args.catalog_command == "recover":
+        return command_catalog_recover(args, settings)
     return command_catalog_import(args.file, args.output)
 
 

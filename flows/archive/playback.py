@@ -51,6 +51,48 @@ class CaptureCheck:
         return captured_at(self.timestamp)
 
 
+@dataclass(frozen=True, slots=True)
+class Playback:
+    """A capture played back: the capture reached after the archive's redirects, the hops
+    between original URLs, and the final answer — or why there is none (German)."""
+
+    timestamp: str
+    original: str
+    hops: tuple[Hop, ...]
+    answer: ArchiveAnswer | None
+    failure: str | None = None
+
+
+async def play_capture(
+    client: httpx.AsyncClient,
+    capture: Capture,
+    *,
+    archive_url: str,
+    budget: ArchiveBudget,
+    time_left: ActiveTime,
+    max_bytes: int = MAX_PLAYBACK_BYTES,
+) -> Playback:
+    """Play `capture` back raw, following the archive's redirects only within the archive;
+    raises ArchiveTrouble when the archive fails us."""
+    url = playback_url(archive_url, capture.timestamp, capture.original)
+    timestamp, original = capture.timestamp, capture.original
+    hops: list[Hop] = []
+    for _ in range(MAX_PLAYBACK_HOPS + 1):
+        answer = await archive_get(
+            client, url, budget=budget, time_left=time_left, max_bytes=max_bytes
+        )
+        if answer.location is None:
+            return Playback(timestamp, original, tuple(hops), answer)
+        target = urljoin(url, answer.location)
+        place = _archive_place(archive_url, target)
+        if place is None:
+            reason = f"Archiv leitet aus dem Archiv hinaus um ({target})"
+            return Playback(timestamp, original, tuple(hops), None, reason)
+        hops.append(Hop(original, answer.status, place[1]))
+        url, (timestamp, original) = target, place
+    return Playback(timestamp, original, tuple(hops), None, "zu viele Umleitungen im Archiv")
+
+
 async def check_capture(
     client: httpx.AsyncClient,
     capture: Capture,
@@ -61,25 +103,18 @@ async def check_capture(
     max_bytes: int = MAX_PLAYBACK_BYTES,
 ) -> CaptureCheck:
     """Play `capture` back and judge it; raises ArchiveTrouble when the archive fails us."""
-    url = playback_url(archive_url, capture.timestamp, capture.original)
-    timestamp, original = capture.timestamp, capture.original
-    hops: list[Hop] = []
-    for _ in range(MAX_PLAYBACK_HOPS + 1):
-        answer = await archive_get(
-            client, url, budget=budget, time_left=time_left, max_bytes=max_bytes
-        )
-        if answer.location is None:
-            break
-        target = urljoin(url, answer.location)
-        place = _archive_place(archive_url, target)
-        if place is None:
-            reason = f"Archiv leitet aus dem Archiv hinaus um ({target})"
-            return CaptureCheck(timestamp, original, None, reason)
-        hops.append(Hop(original, answer.status, place[1]))
-        url, (timestamp, original) = target, place
-    else:
-        return CaptureCheck(timestamp, original, None, "zu viele Umleitungen im Archiv")
-    rejected = capture_rejection(capture.original, original, tuple(hops), answer)
+    played = await play_capture(
+        client,
+        capture,
+        archive_url=archive_url,
+        budget=budget,
+        time_left=time_left,
+        max_bytes=max_bytes,
+    )
+    timestamp, original, answer = played.timestamp, played.original, played.answer
+    if answer is None:
+        return CaptureCheck(timestamp, original, None, played.failure)
+    rejected = capture_rejection(capture.original, original, played.hops, answer)
     when = captured_at(timestamp) or capture.captured_at
     title = capture_title(answer, original, when.date()) if rejected is None else None
     return CaptureCheck(timestamp, original, title, rejected)
