@@ -9,7 +9,7 @@ captures (same digest) are played back once.
 
 Archive trouble — timeouts, 5xx, 429, malformed answers, a spent budget — gives no copy and
 a German reason, never an exception, and is not cached: it changes no link's health and
-fails no run. `find_archived_copy` is the same lookup returning only the copy.
+fails no run.
 """
 
 from __future__ import annotations
@@ -69,31 +69,6 @@ class ArchiveLookup:
     from_cache: bool = False
     rejected: tuple[str, ...] = ()
     trouble: bool = False
-
-
-async def find_archived_copy(
-    client: httpx.AsyncClient,
-    url: str,
-    *,
-    before: dt.date | None,
-    last_title: str | None,
-    budget: ArchiveBudget,
-    cache: CdxCache,
-    archive_url: str = WAYBACK_URL,
-    timeout: float = 30.0,
-) -> ArchivedCopy | None:
-    """The checked archived copy of `url`, or None (`lookup_archived_copy` says why)."""
-    outcome = await lookup_archived_copy(
-        client,
-        url,
-        before=before,
-        last_title=last_title,
-        budget=budget,
-        cache=cache,
-        archive_url=archive_url,
-        timeout=timeout,
-    )
-    return outcome.copy
 
 
 async def lookup_archived_copy(

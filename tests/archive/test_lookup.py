@@ -22,9 +22,7 @@ from flows.archive.budget import ArchiveBudget
 from flows.archive.budgeted_get import archive_client
 from flows.archive.cache import CdxCache, cache_path
 from flows.archive.lookup import (
-    ArchivedCopy,
     ArchiveLookup,
-    find_archived_copy,
     lookup_archived_copy,
 )
 from flows.fetch.settings import FetchSettings
@@ -226,29 +224,6 @@ def test_nothing_archived_gives_none_with_a_reason_and_is_remembered(
     assert first.why_not == "keine Archivkopie vor dem 01.06.2019 im Webarchiv"
     assert second.from_cache and second.why_not == first.why_not
     assert len(archive.requests) == 1
-
-
-def test_find_archived_copy_returns_only_the_copy(
-    archive: ArchiveDouble, clock: FakeClock, cache: CdxCache
-) -> None:
-    archive.add(ArchivedPage.page("20190304120000", URL, TITLE))
-
-    async def run() -> tuple[ArchivedCopy | None, ArchivedCopy | None]:
-        async with archive_client(LOCAL) as client:
-            options: dict[str, Any] = {
-                "before": LAST_GOOD,
-                "budget": budget_on(clock),
-                "cache": cache,
-                "archive_url": archive.base_url,
-                "timeout": 5.0,
-            }
-            found = await find_archived_copy(client, URL, last_title=TITLE, **options)
-            missing = await find_archived_copy(client, URL + "x", last_title=None, **options)
-            return found, missing
-
-    found, missing = asyncio.run(run())
-    assert found is not None and found.captured_at.year == 2019
-    assert missing is None
 
 
 def test_a_429_ends_the_lookup_without_exception_and_pauses_the_rest(

@@ -280,13 +280,7 @@ def test_history_nights_and_entries_history_read_back(tmp_path: Path):
     from flows.dataset.store import history_nights, read_entries_night, read_history_night
 
     publish(tmp_path, NIGHT, rows(), [entry()])
-    later = NIGHT + dt.timedelta(days=1)
-    publish(
-        tmp_path,
-        later,
-        [dataclasses.replace(r, run_date=later) for r in rows()],
-        [dataclasses.replace(entry(), run_date=later)],
-    )
+    later = publish_next_night(tmp_path)
     (tmp_path / "history" / "run_date=kaputt").mkdir()
     assert history_nights(tmp_path) == [NIGHT, later]
     assert read_history_night(tmp_path, NIGHT) == rows()
@@ -295,13 +289,7 @@ def test_history_nights_and_entries_history_read_back(tmp_path: Path):
 
 
 def test_past_night_rewrites_only_its_history(tmp_path: Path):
-    later = NIGHT + dt.timedelta(days=1)
-    publish(
-        tmp_path,
-        later,
-        [dataclasses.replace(r, run_date=later) for r in rows()],
-        [dataclasses.replace(entry(), run_date=later)],
-    )
+    publish_next_night(tmp_path)
     latest = (tmp_path / "links.parquet").read_bytes()
     publish(tmp_path, NIGHT, rows(), [entry()], update_latest=False)
     assert (tmp_path / "links.parquet").read_bytes() == latest
@@ -379,6 +367,18 @@ def test_publish_interrupted_between_renames_is_rolled_forward(tmp_path: Path, m
     assert not list(tmp_path.rglob(".*.tmp"))
 
 
+def publish_next_night(curated: Path) -> dt.date:
+    """Publish the sample rows again as the night after NIGHT (rewrites older history)."""
+    later = NIGHT + dt.timedelta(days=1)
+    publish(
+        curated,
+        later,
+        [dataclasses.replace(r, run_date=later) for r in rows()],
+        [dataclasses.replace(entry(), run_date=later)],
+    )
+    return later
+
+
 def _as_older_version(path: Path, version: str, dropped: list[str]) -> None:
     table = pq.read_table(path).drop_columns(dropped)
     metadata = {**table.schema.metadata, b"schema_version": version.encode()}
@@ -426,13 +426,7 @@ def test_next_publish_upgrades_version_three_history_to_version_four(tmp_path: P
     old_night = history_partition(tmp_path, NIGHT) / "links.parquet"
     _as_version_three(old_night)
     assert pq.read_schema(old_night).metadata[b"schema_version"] == b"3"
-    later = NIGHT + dt.timedelta(days=1)
-    publish(
-        tmp_path,
-        later,
-        [dataclasses.replace(r, run_date=later) for r in rows()],
-        [dataclasses.replace(entry(), run_date=later)],
-    )
+    publish_next_night(tmp_path)
     upgraded = pq.read_table(old_night)
     assert upgraded.schema.equals(HISTORY_SCHEMA, check_metadata=False)
     assert upgraded.schema.metadata[b"schema_version"] == b"4" == SCHEMA_VERSION.encode()
@@ -497,13 +491,7 @@ def test_next_publish_upgrades_version_one_history_for_one_call_readers(tmp_path
     publish(tmp_path, NIGHT, rows(), [entry()])
     old_night = history_partition(tmp_path, NIGHT) / "links.parquet"
     _as_version_one(old_night)
-    later = NIGHT + dt.timedelta(days=1)
-    publish(
-        tmp_path,
-        later,
-        [dataclasses.replace(r, run_date=later) for r in rows()],
-        [dataclasses.replace(entry(), run_date=later)],
-    )
+    publish_next_night(tmp_path)
     upgraded = pq.read_table(old_night)
     assert upgraded.schema.equals(HISTORY_SCHEMA, check_metadata=False)
     assert upgraded.schema.metadata[b"schema_version"] == SCHEMA_VERSION.encode()
