@@ -27,12 +27,19 @@ ALLOWED: dict[str, set[str]] = {
     "extractors.health": {"extractors.text", "extractors.urls", "extractors.records"},
     "extractors.catalog": {"extractors.urls", "extractors.records"},
     "extractors.verdicts": {"extractors.text", "extractors.records"},
+    "extractors.relocation": {
+        "extractors.text",
+        "extractors.facts",
+        "extractors.health",
+        "extractors.records",
+    },
     "flows": {"flows", "extractors"},
     "flows.fetch": {"extractors"},
     "flows.dataset": {"extractors"},
     "flows.report": {"extractors", "flows.dataset"},
     "flows.shards": {"extractors", "flows.fetch", "flows.dataset"},
     "flows.archive": {"extractors", "flows.fetch"},
+    "flows.relocation": {"extractors", "flows.fetch"},
     "flows.demo": {"flows", "extractors"},
 }
 # Third-party packages that would make the pure core a shell.

@@ -1,0 +1,87 @@
+"""The new location of a lost page: candidates shortlisted, fetched, verified and scored.
+
+Only the shortlist's top few are fetched, with `fetch_all` and the run's settings (per-host
+politeness, robots.txt, the SSRF guard, the soft-404 probe). A candidate counts only when it
+is a live page: health ok, or a redirect to a page that is neither a home, search, login nor
+index page (a permanent redirect's target is then the address proposed); a soft 404 („Seite nicht
+gefunden“ with 200) or a failure drops it. Verified pages are scored and one proposal is
+picked by `extractors.relocation.ranking` — or none, when nothing is sure and unambiguous.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from extractors.facts.page_facts import extract_facts
+from extractors.health.link_health import classify
+from extractors.records import GOOD_HEALTH, FetchResult, Health
+from extractors.relocation.ranking import (
+    CandidatePage,
+    LostPage,
+    Relocation,
+    is_site_name_only,
+    pick_proposal,
+    rejection_reason,
+    score_candidate,
+)
+from extractors.relocation.shortlist import shortlist
+from flows.fetch.engine import fetch_all
+from flows.fetch.settings import FetchSettings
+
+
+async def find_new_location(
+    lost: LostPage,
+    settings: FetchSettings,
+    *,
+    sitemap_urls: Sequence[tuple[str, str | None]],
+    pattern_candidates: Sequence[str],
+    top: int = 3,
+    site_name: str | None = None,
+    run_date: dt.date | None = None,
+) -> Relocation | None:
+    """The proposed new address of `lost`, or None when no candidate is sure enough.
+
+    `sitemap_urls` are the host's `(loc, lastmod)` entries (`host_sitemap_urls`),
+    `pattern_candidates` the URLs the provider's rewrite rules give (`pattern_candidates` in
+    `extractors.relocation.url_patterns`). `site_name`, when known, rejects a page titled only
+    with it. `run_date` dates URL claims in the facts (default: the day each was fetched).
+    """
+    candidates = shortlist(lost, sitemap_urls, pattern_candidates, top)
+    if not candidates:
+        return None
+    results = await fetch_all([candidate.url for candidate in candidates], settings)
+    scored: list[Relocation] = []
+    for candidate in candidates:
+        verified = verified_page(lost.url, results[candidate.url], run_date)
+        if verified is None:
+            continue
+        address, page = verified
+        if is_site_name_only(page.title, address, site_name):
+            continue
+        score, evidence = score_candidate(lost, candidate, page)
+        scored.append(Relocation(address, score, candidate.source, evidence))
+    return pick_proposal(scored)
+
+
+def verified_page(
+    lost_url: str, result: FetchResult, run_date: dt.date | None
+) -> tuple[str, CandidatePage] | None:
+    """(the live page's address, what it says) — None for a failure, soft 404 or bad target."""
+    health = classify(result)
+    if health.health not in GOOD_HEALTH or not result.body:
+        return None
+    final = result.final_url or result.url
+    if health.health is not Health.OK and rejection_reason(lost_url, final) is not None:
+        return None
+    # A permanent move names the page's address; a temporary redirect keeps the one asked.
+    address = final if health.health is Health.MOVED else result.url
+    checked = result.checked_at.date() if result.checked_at else dt.date(1970, 1, 1)
+    facts = extract_facts(
+        result.body,
+        url=result.final_url or result.url,
+        content_type=result.header("content-type"),
+        last_modified=result.header("last-modified"),
+        run_date=run_date or checked,
+    )
+    return address, CandidatePage(facts.title, facts.summary, facts.text_fingerprint)
