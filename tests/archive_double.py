@@ -12,6 +12,8 @@ Import it as `from archive_double import ArchiveDouble, ArchivedPage, FakeClock`
 (scheme and `www.` do not matter), `from`/`to` inclusive and padded, `filter=[!]field:regex`
 (full match, several ANDed), `limit` (negative: the last n), `fl`, `output=json` (a header
 row, then rows of strings, `-` for no value; `[]` when nothing matches) or plain text.
+`matchType=prefix|host|domain` (or `url=…/*`) and `collapse=urlkey` as the real server
+has them, rows then sorted by urlkey and time.
 `/web/<ts>id_/<url>` plays a capture back raw: the exact capture, else 302 to the nearest
 playable capture's `id_` URL; a capture recorded as a redirect answers 302 to its target's
 `id_` URL at the same time. Answers carry `Memento-Datetime` and `Link` headers; an unknown
@@ -249,26 +251,34 @@ class ArchiveDouble:
             self._send(handler, 200, body, "text/plain")
 
     def _cdx_rows(self, query: dict[str, list[str]]) -> list[list[str]]:
-        key = urlkey(query["url"][0])
+        url = query["url"][0]
+        match_type = query.get("matchType", ["exact"])[0]
+        if url.endswith("*"):  # "host/path/*" is the short form of matchType=prefix
+            url, match_type = url.rstrip("*"), "prefix"
+        key = urlkey(url)
         low = query.get("from", [""])[0].ljust(14, "0")
         high = query.get("to", ["9"])[0].ljust(14, "9")
         with self._lock:
-            pages = sorted(self._pages, key=lambda page: page.moment)
+            # As the real index: sorted by urlkey, then by time.
+            pages = sorted(self._pages, key=lambda page: (urlkey(page.original), page.moment))
         rows = []
         for page in pages:
             full = page.moment.strftime("%Y%m%d%H%M%S")
-            if urlkey(page.original) != key or not low <= full <= high:
+            if not _matches(urlkey(page.original), key, match_type) or not low <= full <= high:
                 continue
             status = "-" if page.status is None else str(page.status)
             length = str(len(page.body))
+            own_key = urlkey(page.original)
             rows.append(
-                [key, page.timestamp, page.original, page.mimetype, status, page.digest, length]
+                [own_key, page.timestamp, page.original, page.mimetype, status, page.digest, length]
             )
         for rule in query.get("filter", []):
             negate, rule = rule.startswith("!"), rule.removeprefix("!")
             name, _, pattern = rule.partition(":")
             column = CDX_COLUMNS.index(name)
             rows = [row for row in rows if bool(re.fullmatch(pattern, row[column])) != negate]
+        if query.get("collapse", [""])[0] == "urlkey":  # adjacent rows of one URL: the first
+            rows = [row for i, row in enumerate(rows) if i == 0 or rows[i - 1][0] != row[0]]
         limit = int(query.get("limit", ["0"])[0])
         if limit > 0:
             rows = rows[:limit]
@@ -337,6 +347,18 @@ class ArchiveDouble:
             handler.wfile.write(b" ")
             handler.wfile.flush()
         handler.close_connection = True
+
+
+def _matches(candidate: str, key: str, match_type: str) -> bool:
+    """wayback-cdx-server's matchType: exact, prefix (of the urlkey), host, domain."""
+    host = key.split(")", 1)[0]
+    if match_type == "prefix":
+        return candidate.startswith(key)
+    if match_type == "host":
+        return candidate.split(")", 1)[0] == host
+    if match_type == "domain":
+        return candidate.split(")", 1)[0].startswith(host)
+    return candidate == key
 
 
 def dict_of_lists(query: str) -> dict[str, list[str]]:

@@ -39,7 +39,7 @@ ALLOWED: dict[str, set[str]] = {
     "flows.report": {"extractors", "flows.dataset"},
     "flows.shards": {"extractors", "flows.fetch", "flows.dataset"},
     "flows.archive": {"extractors", "flows.fetch"},
-    "flows.relocation": {"extractors", "flows.fetch"},
+    "flows.relocation": {"extractors", "flows.fetch", "flows.archive"},
     "flows.demo": {"flows", "extractors"},
 }
 # Third-party packages that would make the pure core a shell.

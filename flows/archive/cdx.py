@@ -165,12 +165,15 @@ def cdx_query_url(
     limit: int | None = -5,
     mimetypes: Sequence[str] = ARCHIVED_MIMETYPES,
     status: int | None = 200,
+    match_type: str | None = None,
+    collapse: str | None = None,
 ) -> str:
     """The CDX query for captures of `url`: JSON, status `status`, one of `mimetypes`.
 
     `limit=-n` asks for the newest n (within `from_`..`to`, both inclusive), `n` for the
     oldest n, None for all. Mimetype filters are regexes matched in full, so the types are
-    escaped (`application/xhtml+xml`).
+    escaped (`application/xhtml+xml`). `match_type` ("prefix", "host", "domain") widens the
+    query from one URL; `collapse="urlkey"` keeps one row per URL.
     """
     params: list[tuple[str, str]] = [("url", url.split("#", 1)[0]), ("output", "json")]
     if from_ is not None:
@@ -182,6 +185,10 @@ def cdx_query_url(
     if mimetypes:
         alternatives = "|".join(re.escape(mimetype) for mimetype in mimetypes)
         params.append(("filter", f"mimetype:({alternatives})"))
+    if match_type is not None:
+        params.append(("matchType", match_type))
+    if collapse is not None:
+        params.append(("collapse", collapse))
     if limit is not None:
         params.append(("limit", str(limit)))
     return f"{archive_url.rstrip('/')}/cdx/search/cdx?{urlencode(params)}"
