@@ -267,10 +267,29 @@ class LinkRow:
     archived_at: dt.datetime | None = None
     archive_note: str | None = None
     # A proposed replacement address: where it comes from (SUGGESTION_SOURCES) and how sure
-    # it is (0–1). For now only a permanent redirect's target (`redirect`, 1.0).
+    # it is (0–1): a permanent redirect's target (`redirect`, 1.0), or a new location found on
+    # the provider's own site (`sitemap`, `url_pattern`; flows.new_locations).
     suggested_url: str | None = None
     suggestion_source: str | None = None
     suggestion_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRow:
+    """One row of curated/suggestions.parquet: a candidate new address considered tonight for
+    a lost link (or a link without target), ranked best first (rank 1), with its score (0–1),
+    German evidence and the health its check found (None: not fetched)."""
+
+    entry_id: str
+    link_label: str
+    url: str | None
+    run_date: dt.date
+    rank: int
+    candidate_url: str
+    source: str
+    score: float
+    evidence: str
+    health: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,34 +199,60 @@ def with_lookup(row: LinkRow, outcome: ArchiveLookup | None, stopped: str | None
     return dataclasses.replace(row, archive_note=note)
 
 
+@dataclass(frozen=True, slots=True)
+class LastGood:
+    """What a link's page said on its last good night (each None when unknown)."""
+
+    title: str | None = None
+    summary: str | None = None
+    fingerprint: str | None = None
+
+
+def last_good_facts(
+    settings: Settings, rows: Sequence[LinkRow], previous: Sequence[LinkRow]
+) -> dict[tuple[str, str | None], LastGood]:
+    """Title, summary and text fingerprint each link had on its last good night: tonight's
+    row (a moved link; a failing row carries the last fingerprint), last night's, else the
+    row in the history of `last_ok`. Shared by the archive and the new-location lookups."""
+    before = {(row.entry_id, row.url): row for row in previous}
+    facts: dict[tuple[str, str | None], LastGood] = {}
+    nights: dict[dt.date, dict[tuple[str, str | None], LinkRow]] = {}
+    for row in rows:
+        key = (row.entry_id, row.url)
+        sources = [row]
+        if (last := before.get(key)) is not None:
+            sources.append(last)
+        night = copy_before(row)
+        if not any(source.title for source in sources) and night is not None:
+            if night not in nights:
+                nights[night] = _history_rows(settings, night)
+            if (old := nights[night].get(key)) is not None:
+                sources.append(old)
+        facts[key] = LastGood(
+            title=next((s.title for s in sources if s.title), None),
+            summary=next((s.summary for s in sources if s.summary), None),
+            fingerprint=next((s.text_fingerprint for s in sources if s.text_fingerprint), None),
+        )
+    return facts
+
+
 def last_good_titles(
     settings: Settings, rows: Sequence[LinkRow], previous: Sequence[LinkRow]
 ) -> dict[tuple[str, str | None], str]:
     """The title each link had on its last good night, to compare the capture's title with:
     tonight's (a moved link), last night's, else the one in the history of `last_ok`."""
-    before = {(row.entry_id, row.url): row for row in previous}
-    titles: dict[tuple[str, str | None], str] = {}
-    nights: dict[dt.date, dict[tuple[str, str | None], LinkRow]] = {}
-    for row in rows:
-        key = (row.entry_id, row.url)
-        last = before.get(key)
-        title = row.title or (last.title if last else None)
-        night = copy_before(row)
-        if title is None and night is not None:
-            if night not in nights:
-                nights[night] = _history_rows(settings, night)
-            old = nights[night].get(key)
-            title = old.title if old else None
-        if title:
-            titles[key] = title
-    return titles
+    return {
+        key: facts.title
+        for key, facts in last_good_facts(settings, rows, previous).items()
+        if facts.title
+    }
 
 
 def _history_rows(settings: Settings, night: dt.date) -> dict[tuple[str, str | None], LinkRow]:
     try:
         rows = read_history_night(settings.curated_dir, night)
     except (DatasetError, OSError):
-        return {}  # a title is only a nicety for the note
+        return {}  # last known facts are only evidence, never a reason to fail
     return {(row.entry_id, row.url): row for row in rows}
 
 

@@ -68,6 +68,11 @@ RUN_OPTIONS: dict[str, dict[str, Any]] = {
         "help": "look up archived copies of broken, soft-404 and moved links (default: on)",
     },
     "archive_url": {"help": "the Wayback Machine to ask (default https://web.archive.org)"},
+    "relocation": {
+        "action": argparse.BooleanOptionalAction,
+        "help": "look for the new address of broken and soft-404 pages in the provider's "
+        "sitemaps (default: on)",
+    },
 }
 
 
@@ -250,7 +255,7 @@ def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str,
 
 
 def command_report(settings: Settings) -> int:
-    from flows.dataset.store import DatasetError, read_entries, read_links
+    from flows.dataset.store import DatasetError, read_entries, read_links, read_suggestions
     from flows.harvest_flow import previous_state, render_report, report_input
 
     try:
@@ -260,7 +265,8 @@ def command_report(settings: Settings) -> int:
             return fail(f"{settings.curated_dir}: no dataset yet; run 'linkpflege run' first")
         night = entries[0].run_date
         before = previous_state(settings.curated_dir, night).entries
-        report = report_input(settings, night, entries, links, before)
+        suggestions = read_suggestions(settings.curated_dir)
+        report = report_input(settings, night, entries, links, before, suggestions)
         files = render_report(report, settings.curated_dir, latest=True)
     except (DatasetError, OSError) as exc:
         return fail(str(exc))

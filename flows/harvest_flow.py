@@ -38,6 +38,7 @@ from extractors.records import (
     Health,
     LinkRow,
     PageFacts,
+    SuggestionRow,
 )
 from extractors.urls.redaction import redact_userinfo
 from extractors.verdicts.entry_verdicts import judge_entries
@@ -57,6 +58,7 @@ from flows.dataset.store import (
     recover_interrupted_publish,
 )
 from flows.fetch.settings import FetchSettings, Validators
+from flows.new_locations import RelocationNight, add_new_locations
 from flows.progress_display import ProgressDisplay
 from flows.report.artifacts import publish_report_artifacts
 from flows.report.history import verdict_history_from
@@ -93,17 +95,18 @@ class RunSummary:
     report_path: Path
     curated_dir: Path
     archive: ArchiveNight | None = None  # archived copies looked up (None: not reached)
+    relocation: RelocationNight | None = None  # new locations looked up (None: not reached)
 
     def lines(self) -> list[str]:
         health = ", ".join(f"{k} {v}" for k, v in sorted(self.health_counts.items()))
         verdicts = ", ".join(f"{k} {v}" for k, v in sorted(self.verdict_counts.items()))
-        archive = [self.archive.line()] if self.archive is not None else []
+        lookups = [night.line() for night in (self.archive, self.relocation) if night is not None]
         return [
             f"Linkpflege {self.run_date.isoformat()}: {self.urls_checked} URLs checked "
             f"for {self.links_total} catalogue links",
             f"  health:   {health or '-'}",
             f"  entries:  {verdicts or '-'}",
-            *archive,
+            *lookups,
             f"  dataset:  {self.curated_dir}",
             f"  report:   {self.report_path}",
         ]
@@ -196,6 +199,7 @@ def report_input(
     entries: Sequence[EntryVerdict],
     links: Sequence[LinkRow],
     previous_entries: Sequence[EntryVerdict],
+    suggestions: Sequence[SuggestionRow] = (),
 ) -> ReportInput:
     """What the editors' report shows for one night (entries that left the catalogue: not)."""
     return ReportInput(
@@ -207,6 +211,7 @@ def report_input(
         links=tuple(link for link in links if link.removed_since is None),
         previous_verdicts={e.entry_id: e.verdict for e in previous_entries},
         verdict_history=verdict_history_from(settings.curated_dir),
+        suggestions=tuple(suggestions),
     )
 
 
@@ -428,10 +433,10 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     ]
     # Site names only the night's titles together reveal (a segment on several pages of a host).
     rows = strip_repeated_site_names(rows)
-    # Checked archived copies of broken, soft-404 and moved links; archive trouble is a note.
-    rows, archive = add_archived_copies(
-        rows, settings, fetch_settings_from(settings), previous.links
-    )
+    # Archived copies (trouble is a note), then lost pages' new addresses on their own site.
+    engine = fetch_settings_from(settings)  # the lookups' own requests: the run's full limits
+    rows, archive = add_archived_copies(rows, settings, engine, previous.links)
+    rows, found, relocation = add_new_locations(rows, entries, settings, engine, previous.links)
     verdicts = judge_entries(
         entries,
         rows,
@@ -448,8 +453,9 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
             rows + gone_links,
             verdicts + gone_entries,
             update_latest=previous.update_latest,
+            suggestions=found,
         )
-        report = report_input(settings, run_date, verdicts, rows, previous.entries)
+        report = report_input(settings, run_date, verdicts, rows, previous.entries, found)
         report_files = render_report(report, settings.curated_dir, latest=previous.update_latest)
     except (DatasetError, OSError) as exc:
         raise RunFailed(str(exc)) from exc
@@ -468,6 +474,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
         report_path=report_files.html,
         curated_dir=settings.curated_dir,
         archive=archive,
+        relocation=relocation,
     )
 
 

@@ -64,6 +64,9 @@ class Settings:
     archive_url: str = DEFAULT_ARCHIVE_URL
     archive_time_budget: float = 300.0  # seconds of archive requests per run
     archive_refresh_days: int = 30  # cached archive answers that can change are asked again
+    # New locations of lost pages on the provider's own site (flows.new_locations).
+    relocation: bool = True
+    relocation_time_budget: float = 300.0  # seconds of sitemap and candidate requests per run
     schedule_cron: str = "30 2 * * *"
     schedule_timezone: str = "Europe/Berlin"
 

@@ -17,6 +17,7 @@ os.environ["DO_NOT_TRACK"] = "1"
 # No internet in tests: the archive lookups of a run are off unless a test turns them on
 # (against the local double in tests/archive_double.py).
 os.environ["LINKPFLEGE_ARCHIVE"] = "false"
+os.environ["LINKPFLEGE_RELOCATION"] = "false"  # likewise the sitemap lookups of new locations
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
 # A settings file in the developer's working directory must not leak into tests.

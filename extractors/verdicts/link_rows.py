@@ -14,7 +14,9 @@ An archived copy (`archived_url`, `archived_at`, `archive_note`) is found by the
 the rows are built (`flows.archived_copies`); here it is only carried: it stays with the
 link from night to night until the link is good again (`ok` or `redirected`), so a night
 on which the archive cannot be asked keeps last night's copy. A moved link's suggested
-address is its permanent redirect's target (source `redirect`, score 1.0).
+address is its permanent redirect's target (source `redirect`, score 1.0). A new location
+found on the provider's site (`flows.new_locations`: `sitemap`, `url_pattern`) is carried
+the same way, also on a row without target, until the night's lookup replaces or clears it.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def build_link_row(
 ) -> LinkRow:
     """`observation` is None for a link whose target the catalogue does not know."""
     first_seen = previous.first_seen if previous else run_date
+    found = _found_suggestion(previous)
     if observation is None:
         return LinkRow(
             entry_id=entry.entry_id,
@@ -102,6 +105,9 @@ def build_link_row(
             failing_since=None,
             consecutive_failures=0,
             confirmed_broken=False,
+            suggested_url=found.suggested_url if found else None,
+            suggestion_source=found.suggestion_source if found else None,
+            suggestion_score=found.suggestion_score if found else None,
         )
 
     fetch, health, facts = observation.fetch, observation.health, observation.facts
@@ -146,6 +152,7 @@ def build_link_row(
     # A working link needs no archived copy; any other night keeps the one found before.
     carried = previous if previous is not None and health.health not in _COPY_NOT_NEEDED else None
     moved = health.health is Health.MOVED and health.final_url is not None
+    found = found if carried is not None and not moved else None
 
     return LinkRow(
         entry_id=entry.entry_id,
@@ -186,10 +193,17 @@ def build_link_row(
         archived_url=carried.archived_url if carried else None,
         archived_at=carried.archived_at if carried else None,
         archive_note=carried.archive_note if carried else None,
-        suggested_url=health.final_url if moved else None,
-        suggestion_source="redirect" if moved else None,
-        suggestion_score=1.0 if moved else None,
+        suggested_url=health.final_url if moved else (found.suggested_url if found else None),
+        suggestion_source="redirect" if moved else (found.suggestion_source if found else None),
+        suggestion_score=1.0 if moved else (found.suggestion_score if found else None),
     )
+
+
+def _found_suggestion(previous: LinkRow | None) -> LinkRow | None:
+    """Last night's row when it carries a new location found on the site (not a redirect)."""
+    if previous is None or previous.suggestion_source in (None, "redirect"):
+        return None
+    return previous
 
 
 # Health values after which an archived copy is no longer carried: the page works again.

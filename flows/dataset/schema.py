@@ -120,3 +120,20 @@ ENTRIES_SCHEMA = _with_metadata(
     ],
     "entries",
 )
+
+# Every candidate new address considered tonight (flows.new_locations); latest night only.
+SUGGESTIONS_SCHEMA = _with_metadata(
+    [
+        pa.field("entry_id", pa.string(), nullable=False),
+        pa.field("link_label", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("run_date", pa.date32(), nullable=False),
+        pa.field("rank", pa.int16(), nullable=False),
+        pa.field("candidate_url", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("score", pa.float64(), nullable=False),
+        pa.field("evidence", pa.string(), nullable=False),
+        pa.field("health", pa.string()),
+    ],
+    "suggestions",
+)

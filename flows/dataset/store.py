@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from extractors.records import EntryVerdict, Health, Hop, LinkRow, Verdict
+from extractors.records import EntryVerdict, Health, Hop, LinkRow, SuggestionRow, Verdict
 from flows.dataset.schema import (
     ADDED_IN_VERSION,
     ENTRIES_SCHEMA,
@@ -28,8 +28,9 @@ from flows.dataset.schema import (
     LINKS_SCHEMA,
     READABLE_VERSIONS,
     SCHEMA_VERSION,
+    SUGGESTIONS_SCHEMA,
 )
-from flows.dataset.validation import validate_tables
+from flows.dataset.validation import validate_suggestions, validate_tables
 
 LINKS_FILE = "links.parquet"
 ENTRIES_FILE = "entries.parquet"
@@ -38,6 +39,8 @@ HISTORY_FILE = "links.parquet"
 # Entries get their own history tree, so `read_parquet("curated/history")` stays one table.
 ENTRIES_HISTORY_DIR = "entries_history"
 ENTRIES_HISTORY_FILE = "entries.parquet"
+# Every candidate new address considered on the latest night (flows.new_locations).
+SUGGESTIONS_FILE = "suggestions.parquet"
 JOURNAL_FILE = ".publish-journal.json"
 
 
@@ -98,6 +101,14 @@ def entries_table(rows: Sequence[EntryVerdict]) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=ENTRIES_SCHEMA)
 
 
+def suggestions_table(rows: Sequence[SuggestionRow]) -> pa.Table:
+    columns: dict[str, list[object]] = {name: [] for name in SUGGESTIONS_SCHEMA.names}
+    for row in rows:
+        for name in SUGGESTIONS_SCHEMA.names:
+            columns[name].append(getattr(row, name))
+    return pa.Table.from_pydict(columns, schema=SUGGESTIONS_SCHEMA)
+
+
 def _temporary_beside(target: Path) -> Path:
     """A new temp file in the target's directory (same file system: os.replace is atomic).
 
@@ -122,12 +133,15 @@ def publish(
     entries: Sequence[EntryVerdict],
     *,
     update_latest: bool = True,
+    suggestions: Sequence[SuggestionRow] | None = None,
 ) -> PublishedFiles:
     """Validate, write all tables to temporary files, then move them into place.
 
     Nothing visible changes until every file has been written and synced; re-running
     the same night replaces that night's history partition instead of adding to it.
     `update_latest=False` (a re-run of a past night) writes only that night's history.
+    `suggestions` (the night's considered new addresses; empty: an empty table) replaces
+    `suggestions.parquet` with the latest tables; None leaves the file as it is.
     """
     targets = PublishedFiles(
         links=curated_dir / LINKS_FILE,
@@ -137,6 +151,9 @@ def publish(
     )
     latest_links, latest_entries = links_table(links), entries_table(entries)
     problems = validate_tables(latest_links, latest_entries, run_date)
+    latest_suggestions = suggestions_table(suggestions) if suggestions is not None else None
+    if latest_suggestions is not None:
+        problems += validate_suggestions(latest_suggestions, run_date)
     if problems:
         raise DatasetError(
             f"{curated_dir}: output failed validation, nothing published: " + "; ".join(problems)
@@ -150,6 +167,8 @@ def publish(
     ]
     if update_latest:
         tables += [(latest_links, targets.links), (latest_entries, targets.entries)]
+        if latest_suggestions is not None:
+            tables.append((latest_suggestions, curated_dir / SUGGESTIONS_FILE))
     staged: list[tuple[Path, Path]] = []
     try:
         upgrade_history(curated_dir)
@@ -309,6 +328,23 @@ def _link_rows(table: pa.Table) -> list[LinkRow]:
         record["health"] = Health(record["health"]) if record["health"] else None
         rows.append(LinkRow(**record))
     return rows
+
+
+def read_suggestions(curated_dir: Path) -> list[SuggestionRow]:
+    """The latest night's considered new addresses; empty when there is no file (yet)."""
+    path = curated_dir / SUGGESTIONS_FILE
+    if not path.exists():
+        return []
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
+    missing = set(SUGGESTIONS_SCHEMA.names) - set(table.schema.names)
+    if missing:
+        raise DatasetError(f"{path}: columns missing: {', '.join(sorted(missing))}")
+    return [
+        SuggestionRow(**record) for record in table.select(SUGGESTIONS_SCHEMA.names).to_pylist()
+    ]
 
 
 def read_entries(curated_dir: Path) -> list[EntryVerdict]:

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from extractors.records import SUGGESTION_SOURCES, DateEvidence, Health, Verdict
-from flows.dataset.schema import ENTRIES_SCHEMA, LINKS_SCHEMA
+from flows.dataset.schema import ENTRIES_SCHEMA, LINKS_SCHEMA, SUGGESTIONS_SCHEMA
 
 LINK_DATE_COLUMNS = (
     "published",
@@ -93,4 +93,27 @@ def validate_tables(links: pa.Table, entries: pa.Table, run_date: dt.date) -> li
     negative = pc.sum(pc.less(links["consecutive_failures"], 0)).as_py()
     if negative:
         problems.append(f"links.consecutive_failures: {negative} negative values")
+    return problems
+
+
+def validate_suggestions(suggestions: pa.Table, run_date: dt.date) -> list[str]:
+    """The considered new addresses: schema, source vocabulary, score 0..1, rank from 1."""
+    if not suggestions.schema.equals(SUGGESTIONS_SCHEMA, check_metadata=False):
+        return ["suggestions: schema differs from SUGGESTIONS_SCHEMA"]
+    problems: list[str] = []
+    bad = _outside(suggestions["source"], set(SUGGESTION_SOURCES))
+    if bad:
+        problems.append(f"suggestions.source: values outside the vocabulary: {bad}")
+    bad = _outside(suggestions["health"], {h.value for h in Health})
+    if bad:
+        problems.append(f"suggestions.health: values outside the vocabulary: {bad}")
+    score = suggestions["score"]
+    outside = pc.sum(pc.or_(pc.less(score, 0.0), pc.greater(score, 1.0))).as_py()
+    if outside:
+        problems.append(f"suggestions.score: {outside} values outside 0..1")
+    if low := pc.sum(pc.less(suggestions["rank"], 1)).as_py():
+        problems.append(f"suggestions.rank: {low} values below 1")
+    wrong_night = pc.sum(pc.not_equal(suggestions["run_date"], pa.scalar(run_date))).as_py()
+    if wrong_night:
+        problems.append(f"suggestions.run_date: {wrong_night} rows not {run_date}")
     return problems

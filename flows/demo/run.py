@@ -72,6 +72,7 @@ def demo_options(catalog: Path, data_dir: Path, night: dt.date) -> dict[str, Any
         "timeout": 10.0,
         "progress": False,
         "archive": False,  # no internet: the sample web has no Wayback Machine
+        "relocation": False,  # the demo shows the link check; new locations are tested apart
     }
 
 

@@ -6,12 +6,17 @@ is a live page: health ok, or a redirect to a page that is neither a home, searc
 index page (a permanent redirect's target is then the address proposed); a soft 404 („Seite nicht
 gefunden“ with 200) or a failure drops it. Verified pages are scored and one proposal is
 picked by `extractors.relocation.ranking` — or none, when nothing is sure and unambiguous.
+
+`consider_new_locations` also returns every candidate it fetched, ranked, with its score,
+evidence and health (a dropped one with score 0 and why), for `suggestions.parquet`;
+`find_new_location` is it without the list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from extractors.facts.page_facts import extract_facts
 from extractors.health.link_health import classify
@@ -28,6 +33,18 @@ from extractors.relocation.ranking import (
 from extractors.relocation.shortlist import shortlist
 from flows.fetch.engine import fetch_all
 from flows.fetch.settings import FetchSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ConsideredCandidate:
+    """A candidate fetched for a lost page: the address it would propose, where it came from,
+    its score (0 when dropped), German evidence (or why it was dropped), the health found."""
+
+    url: str
+    source: str
+    score: float
+    evidence: str
+    health: str | None
 
 
 async def find_new_location(
@@ -47,21 +64,56 @@ async def find_new_location(
     `extractors.relocation.url_patterns`). `site_name`, when known, rejects a page titled only
     with it. `run_date` dates URL claims in the facts (default: the day each was fetched).
     """
+    proposal, _ = await consider_new_locations(
+        lost,
+        settings,
+        sitemap_urls=sitemap_urls,
+        pattern_candidates=pattern_candidates,
+        top=top,
+        site_name=site_name,
+        run_date=run_date,
+    )
+    return proposal
+
+
+async def consider_new_locations(
+    lost: LostPage,
+    settings: FetchSettings,
+    *,
+    sitemap_urls: Sequence[tuple[str, str | None]],
+    pattern_candidates: Sequence[str],
+    top: int = 3,
+    site_name: str | None = None,
+    run_date: dt.date | None = None,
+) -> tuple[Relocation | None, list[ConsideredCandidate]]:
+    """`find_new_location`'s proposal and every candidate fetched for it, best score first."""
     candidates = shortlist(lost, sitemap_urls, pattern_candidates, top)
     if not candidates:
-        return None
+        return None, []
     results = await fetch_all([candidate.url for candidate in candidates], settings)
     scored: list[Relocation] = []
+    considered: list[ConsideredCandidate] = []
     for candidate in candidates:
-        verified = verified_page(lost.url, results[candidate.url], run_date)
+        result = results[candidate.url]
+        checked = classify(result).health
+        health = checked.value
+        verified = verified_page(lost.url, result, run_date)
         if verified is None:
+            why = "keine erreichbare Seite" if checked not in GOOD_HEALTH else "ungeeignetes Ziel"
+            considered.append(
+                ConsideredCandidate(candidate.url, candidate.source, 0.0, why, health)
+            )
             continue
         address, page = verified
         if is_site_name_only(page.title, address, site_name):
+            why = "Titel nennt nur die Website"
+            considered.append(ConsideredCandidate(address, candidate.source, 0.0, why, health))
             continue
         score, evidence = score_candidate(lost, candidate, page)
         scored.append(Relocation(address, score, candidate.source, evidence))
-    return pick_proposal(scored)
+        considered.append(ConsideredCandidate(address, candidate.source, score, evidence, health))
+    considered.sort(key=lambda item: item.score, reverse=True)
+    return pick_proposal(scored), considered
 
 
 def verified_page(

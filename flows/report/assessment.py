@@ -21,6 +21,11 @@ from flows.report.wording import ReportSection, age_words, health_sentence
 
 WAYBACK_SEARCH = "https://web.archive.org/web/*/"
 COPY_ACTION = "Archivkopie ansehen und als Ersatz-Link prüfen"
+NEW_ADDRESS_ACTION = "Neue Adresse prüfen und im Katalog eintragen"
+NEW_ADDRESS_LABEL = "Neue Adresse auf derselben Website gefunden"
+# Suggestion sources of a new location found for a lost page (flows.new_locations); a
+# moved link's `redirect` suggestion is its new address and shown as such.
+FOUND_SOURCES = frozenset({"sitemap", "url_pattern", "archive_index"})
 # Sections whose rows show a link's archived copy (or why there is none).
 _COPY_SECTIONS = frozenset({ReportSection.BROKEN, ReportSection.MOVED, ReportSection.REVIEW})
 # Phrases of extractors.verdicts.entry_verdicts that say an editor has accepted a link's state, or
@@ -182,7 +187,15 @@ def link_actions(
     link: LinkRow, section: ReportSection, href: str | None, entry_id: str
 ) -> tuple[Action, ...]:
     """What an editor should do about one link, most useful first. A checked archived copy
-    replaces the search in the Wayback Machine."""
+    replaces the search in the Wayback Machine; a new address found on the site comes first."""
+    actions = _link_actions(link, section, href, entry_id)
+    found = _found_address_action(link, section)
+    return (found, *actions) if found else actions
+
+
+def _link_actions(
+    link: LinkRow, section: ReportSection, href: str | None, entry_id: str
+) -> tuple[Action, ...]:
     copy_href = archived_copy_href(link)
     if copy_href:
         archive = Action(COPY_ACTION, copy_href)
@@ -215,10 +228,43 @@ def link_actions(
     return ()
 
 
-def link_evidence(link: LinkRow, section: ReportSection) -> tuple[Evidence, ...]:
+def shows_found_address(link: LinkRow, section: ReportSection) -> bool:
+    """A new location found on the site is shown in Defekt, Prüfen (soft 404) and Ohne
+    Link-Ziel."""
+    if not link.suggested_url or link.suggestion_source not in FOUND_SOURCES:
+        return False
+    if section is ReportSection.REVIEW:
+        return link.health is Health.SOFT_404
+    return section in (ReportSection.BROKEN, ReportSection.MISSING_URL)
+
+
+def _found_address_action(link: LinkRow, section: ReportSection) -> Action | None:
+    if not shows_found_address(link, section):
+        return None
+    return Action(NEW_ADDRESS_ACTION, http_href(link.suggested_url))
+
+
+def found_address_evidence(link: LinkRow, evidence: str | None) -> Evidence:
+    """„Neue Adresse auf derselben Website gefunden: <url> (<evidence>)“, linked when http(s);
+    without tonight's evidence (a proposal of an earlier night) the score stands in."""
+    why = shown_text(evidence, REASON_MAX_CHARS)
+    if not why and link.suggestion_score is not None:
+        why = f"Wert {link.suggestion_score:.2f}".replace(".", ",")
+    address = shown_text(link.suggested_url)
+    text = f"{address} ({why})" if why else address
+    return Evidence(NEW_ADDRESS_LABEL, text, http_href(link.suggested_url))
+
+
+def link_evidence(
+    link: LinkRow, section: ReportSection, suggestion_evidence: str | None = None
+) -> tuple[Evidence, ...]:
+    """The facts behind a link's assessment; `suggestion_evidence` is the German evidence of
+    its proposed new address (from the night's `suggestions.parquet`), when known."""
     items: list[Evidence] = []
+    if shows_found_address(link, section):
+        items.append(found_address_evidence(link, suggestion_evidence))
     if section is ReportSection.MISSING_URL:
-        return ()  # nothing was fetched: whatever else the row holds is not evidence
+        return tuple(items)  # nothing was fetched: the rest of the row is not evidence
     if link.http_status:
         items.append(Evidence("HTTP-Status", str(link.http_status)))
     url = (link.url or "").strip()

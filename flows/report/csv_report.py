@@ -40,6 +40,9 @@ _CSV_HEADERS = (
     "Archivkopie",
     "Archivkopie vom",
     "Archivhinweis",
+    "Vorgeschlagene Adresse",
+    "Vorschlag-Quelle",
+    "Vorschlag-Wert",
     "Lauf vom",
 )
 
@@ -93,6 +96,9 @@ def render_csv_view(view: ReportView) -> str:
                 row.archived_url,
                 row.archived_at,
                 row.archive_note,
+                row.suggested_url,
+                row.suggestion_source,
+                row.suggestion_score,
                 view.run_date,
             ]
             writer.writerow([_csv_cell(cell) for cell in cells])

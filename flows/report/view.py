@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from extractors.records import EntryVerdict, LinkRow, Verdict
+from extractors.records import EntryVerdict, LinkRow, SuggestionRow, Verdict
 from extractors.verdicts.entry_verdicts import (
     GERMAN_HEALTH_LABELS,
     GERMAN_VERDICT_LABELS,
@@ -64,6 +64,9 @@ class ReportInput:
     links: tuple[LinkRow, ...]
     previous_verdicts: Mapping[str, Verdict]
     verdict_history: tuple[tuple[dt.date, Mapping[str, int]], ...] = ()
+    # Every candidate new address considered tonight (suggestions.parquet): the evidence of
+    # a row's proposal comes from here.
+    suggestions: tuple[SuggestionRow, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,9 @@ class RowView:
     archived_url: str  # the checked archived copy (only an http(s) address, else "")
     archived_at: str  # its capture day, TT.MM.JJJJ
     archive_note: str  # „Archivkopie vom 04.03.2019, Titel stimmt überein“ or why none
+    suggested_url: str = ""  # a proposed replacement address (any source), as stored
+    suggestion_source: str = ""  # where it comes from, in German („Sitemap“, „Weiterleitung“)
+    suggestion_score: str = ""  # 0–1 with a decimal comma („0,92“)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +201,21 @@ def _date_text(day: dt.date | None) -> str:
     return german_date(day) if day else ""
 
 
-def _row_view(link: LinkRow, entry: EntryVerdict | None, fallback: _EntryFacts) -> RowView:
+# suggestion_source values as the CSV names them.
+SUGGESTION_SOURCE_LABELS = {
+    "redirect": "Weiterleitung",
+    "sitemap": "Sitemap",
+    "url_pattern": "Adressmuster",
+    "archive_index": "Archivindex",
+}
+
+
+def _row_view(
+    link: LinkRow,
+    entry: EntryVerdict | None,
+    fallback: _EntryFacts,
+    suggestion_evidence: str | None = None,
+) -> RowView:
     url = (link.url or "").strip()
     href = http_href(url)
     assessment = link_assessment(link, entry)
@@ -232,7 +252,7 @@ def _row_view(link: LinkRow, entry: EntryVerdict | None, fallback: _EntryFacts) 
         since=_date_text(assessment.since),
         since_iso=assessment.since.isoformat() if assessment.since else "",
         since_what=assessment.since_what if assessment.since else "",
-        evidence=link_evidence(link, assessment.section),
+        evidence=link_evidence(link, assessment.section, suggestion_evidence),
         actions=actions,
         http_status=str(link.http_status) if link.http_status else "",
         final_url=final_url,
@@ -246,6 +266,15 @@ def _row_view(link: LinkRow, entry: EntryVerdict | None, fallback: _EntryFacts) 
         archived_url=archived_copy_href(link) or "",
         archived_at=_date_text(link.archived_at.date()) if link.archived_at else "",
         archive_note=shown_text(link.archive_note, REASON_MAX_CHARS),
+        suggested_url=shown_text(link.suggested_url),
+        suggestion_source=SUGGESTION_SOURCE_LABELS.get(
+            link.suggestion_source or "", shown_text(link.suggestion_source)
+        ),
+        suggestion_score=(
+            f"{link.suggestion_score:.2f}".replace(".", ",")
+            if link.suggestion_score is not None
+            else ""
+        ),
     )
 
 
@@ -313,12 +342,16 @@ def _entry_only_row(entry: EntryVerdict, facts: _EntryFacts) -> RowView:
 def _rows(report: ReportInput) -> list[RowView]:
     entries = {entry.entry_id: entry for entry in report.entries}
     facts = {entry_id: _entry_facts(entry, entry_id) for entry_id, entry in entries.items()}
+    evidence = {
+        (s.entry_id, s.link_label, s.url, s.candidate_url): s.evidence for s in report.suggestions
+    }
     rows: list[RowView] = []
     with_links: set[str] = set()
     for link in report.links:
         entry = entries.get(link.entry_id)
         fallback = facts.get(link.entry_id) or _entry_facts(None, link.entry_id)
-        rows.append(_row_view(link, entry, fallback))
+        found = evidence.get((link.entry_id, link.link_label, link.url, link.suggested_url))
+        rows.append(_row_view(link, entry, fallback, found))
         with_links.add(link.entry_id)
     for entry in report.entries:
         if entry.entry_id not in with_links:

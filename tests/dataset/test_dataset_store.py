@@ -12,15 +12,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from extractors.records import EntryVerdict, Health, Hop, LinkRow, Verdict
+from extractors.records import EntryVerdict, Health, Hop, LinkRow, SuggestionRow, Verdict
 from flows.dataset import store as dataset_store
-from flows.dataset.schema import ENTRIES_SCHEMA, HISTORY_SCHEMA, LINKS_SCHEMA, SCHEMA_VERSION
+from flows.dataset.schema import (
+    ENTRIES_SCHEMA,
+    HISTORY_SCHEMA,
+    LINKS_SCHEMA,
+    SCHEMA_VERSION,
+    SUGGESTIONS_SCHEMA,
+)
 from flows.dataset.store import (
+    SUGGESTIONS_FILE,
     DatasetError,
     history_partition,
     publish,
     read_entries,
     read_links,
+    read_suggestions,
 )
 
 NIGHT = dt.date(2026, 11, 26)
@@ -509,3 +517,53 @@ def test_next_publish_upgrades_version_one_history_for_one_call_readers(tmp_path
     assert counted == [(1,)]
     polars_frame = pl.read_parquet(f"{history}/**/*.parquet", hive_partitioning=True)
     assert polars_frame["text_fingerprint"].count() == 1
+
+
+def suggestion(**changes) -> SuggestionRow:
+    values = dict(
+        entry_id="monheim-gesundheitskarte",
+        link_label="Weitere Informationen",
+        url="https://www.monheim.de/a",
+        run_date=NIGHT,
+        rank=1,
+        candidate_url="https://www.monheim.de/themen/a",
+        source="sitemap",
+        score=0.91,
+        evidence="Titel stimmt überein; Text nahezu gleich",
+        health="ok",
+    )
+    values.update(changes)
+    return SuggestionRow(**values)
+
+
+def test_suggestions_are_published_with_their_schema_and_read_back(tmp_path: Path):
+    considered = [suggestion(), suggestion(rank=2, candidate_url="https://x.de/b", score=0.0)]
+    publish(tmp_path, NIGHT, rows(), [entry()], suggestions=considered)
+    path = tmp_path / SUGGESTIONS_FILE
+    table = pq.read_table(path)
+    assert table.schema.equals(SUGGESTIONS_SCHEMA, check_metadata=False)
+    assert table.schema.metadata[b"table"] == b"suggestions"
+    assert table.schema.metadata[b"schema_version"] == SCHEMA_VERSION.encode()
+    assert table.schema.field("rank").type == pa.int16()
+    assert read_suggestions(tmp_path) == considered
+    assert pd.read_parquet(path, dtype_backend="numpy_nullable")["rank"].tolist() == [1, 2]
+
+    publish(tmp_path, NIGHT, rows(), [entry()], suggestions=[])  # none tonight: empty table
+    assert pq.read_table(path).num_rows == 0
+    publish(tmp_path, NIGHT, rows(), [entry()])  # None (a rebuild): the file stays as it is
+    assert path.exists() and read_suggestions(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"source": "guess"}, "suggestions.source"),
+        ({"score": 1.5}, "suggestions.score"),
+        ({"rank": 0}, "suggestions.rank"),
+        ({"health": "fine"}, "suggestions.health"),
+    ],
+)
+def test_suggestions_failing_validation_publish_nothing(tmp_path: Path, changes, problem):
+    with pytest.raises(DatasetError, match=problem):
+        publish(tmp_path, NIGHT, rows(), [entry()], suggestions=[suggestion(**changes)])
+    assert not (tmp_path / SUGGESTIONS_FILE).exists() and not (tmp_path / "links.parquet").exists()
