@@ -68,6 +68,12 @@ class ArchiveNight:
         )
 
 
+def archive_budget_for(settings: Settings) -> ArchiveBudget:
+    """The night's one archive allowance (≤ 24 requests a minute, one in flight, a pause
+    after a 429), shared by every step that asks the archive."""
+    return ArchiveBudget(time_budget=settings.archive_time_budget)
+
+
 def needs_archived_copy(row: LinkRow, private_hosts: Sequence[str] = ()) -> bool:
     """Whether tonight's row gets a lookup: confirmed broken, soft 404 or moved, with a
     plain http(s) address that is neither an intranet host nor carries credentials."""
@@ -97,15 +103,17 @@ def add_archived_copies(
     settings: Settings,
     fetch_settings: FetchSettings,
     previous: Sequence[LinkRow] = (),
+    budget: ArchiveBudget | None = None,
 ) -> tuple[list[LinkRow], ArchiveNight]:
-    """Tonight's rows with their archived copies looked up; never raises for the archive."""
+    """Tonight's rows with their archived copies looked up; never raises for the archive.
+    `budget`: the night's archive allowance when other steps share it."""
     if not settings.archive or settings.archive_time_budget <= 0:
         return rows, ArchiveNight(enabled=False)
     wanted = [i for i, row in enumerate(rows) if needs_archived_copy(row, settings.private_hosts)]
     if not wanted:
         return rows, ArchiveNight(enabled=True)
     titles = last_good_titles(settings, [rows[i] for i in wanted], previous)
-    budget = ArchiveBudget(time_budget=settings.archive_time_budget)
+    budget = budget or archive_budget_for(settings)
     cache = CdxCache(
         cache_path(settings.data_dir),
         today=rows[wanted[0]].run_date,

@@ -52,7 +52,7 @@ def command_catalog_recover(args: argparse.Namespace, settings: Settings) -> int
     from flows.archive.budget import ArchiveBudget
     from flows.archive.budgeted_get import archive_client
     from flows.archive.listing_captures import ListingSearch, listing_captures
-    from flows.harvest_flow import fetch_settings_from
+    from flows.run_settings import fetch_settings_from
 
     try:
         parsed = parse_catalog(settings.catalog.read_bytes(), source=str(settings.catalog))

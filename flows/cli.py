@@ -288,7 +288,7 @@ def command_rebuild(settings: Settings) -> int:
 def command_check(urls: list[str], settings: Settings) -> int:
     from extractors.page_observation import observe
     from flows.fetch.engine import fetch_all
-    from flows.harvest_flow import fetch_settings_from
+    from flows.run_settings import fetch_settings_from
 
     results = asyncio.run(fetch_all(urls, fetch_settings_from(settings)))
     run_date = settings.run_date()

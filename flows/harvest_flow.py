@@ -43,7 +43,7 @@ from extractors.records import (
 from extractors.urls.redaction import redact_userinfo
 from extractors.verdicts.entry_verdicts import judge_entries
 from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
-from flows.archived_copies import ArchiveNight, add_archived_copies
+from flows.archived_copies import ArchiveNight, add_archived_copies, archive_budget_for
 from flows.dataset.raw_capture import prune_captures
 from flows.dataset.review_log import ReviewLogError, read_reviews
 from flows.dataset.run_lock import RunLocked, run_lock
@@ -57,14 +57,14 @@ from flows.dataset.store import (
     read_links,
     recover_interrupted_publish,
 )
-from flows.fetch.settings import FetchSettings, Validators
+from flows.fetch.settings import Validators
 from flows.new_locations import RelocationNight, add_new_locations
 from flows.progress_display import ProgressDisplay
 from flows.report.artifacts import publish_report_artifacts
 from flows.report.history import verdict_history_from
 from flows.report.render import ReportFiles, write_report
 from flows.report.view import ReportInput
-from flows.run_settings import Settings, SettingsError, load_settings
+from flows.run_settings import Settings, SettingsError, fetch_settings_from, load_settings
 from flows.shards.analysis_pool import AnalysisPool
 from flows.shards.check import Shard, ShardJob, observe_shard, shard_by_host, shard_concurrency
 from flows.shards.fetch_processes import ShardProcesses, ShardWorkerDied
@@ -165,23 +165,6 @@ def load_catalog(path: Path) -> CatalogParse:
         return parse_catalog(data, source=str(path))
     except CatalogError as exc:
         raise RunFailed(str(exc)) from exc
-
-
-def fetch_settings_from(settings: Settings) -> FetchSettings:
-    return FetchSettings(
-        concurrency=settings.concurrency,
-        per_host=settings.per_host,
-        per_host_interval=settings.per_host_interval,
-        timeout=settings.timeout,
-        max_bytes=settings.max_bytes,
-        max_redirects=settings.max_redirects,
-        retries=settings.retries,
-        user_agent=settings.user_agent,
-        allow_private_addresses=settings.allow_private_addresses,
-        private_hosts_allowed=settings.private_hosts,
-        respect_robots=not settings.ignore_robots,
-        crawl_delay_cap=settings.crawl_delay_cap,
-    )
 
 
 # The progress display lives outside task parameters: Prefect records task inputs, and a
@@ -433,10 +416,12 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     ]
     # Site names only the night's titles together reveal (a segment on several pages of a host).
     rows = strip_repeated_site_names(rows)
-    # Archived copies (trouble is a note), then lost pages' new addresses on their own site.
-    engine = fetch_settings_from(settings)  # the lookups' own requests: the run's full limits
-    rows, archive = add_archived_copies(rows, settings, engine, previous.links)
-    rows, found, relocation = add_new_locations(rows, entries, settings, engine, previous.links)
+    # Archived copies, then lost pages' new addresses: one archive allowance for the night.
+    engine, allowance = fetch_settings_from(settings), archive_budget_for(settings)
+    rows, archive = add_archived_copies(rows, settings, engine, previous.links, allowance)
+    rows, found, relocation = add_new_locations(
+        rows, entries, settings, engine, previous.links, allowance
+    )
     verdicts = judge_entries(
         entries,
         rows,

@@ -36,8 +36,11 @@ from extractors.catalog.reader import valid_http_url
 from extractors.records import CatalogEntry, Health, LinkRow, SuggestionRow
 from extractors.relocation.ranking import LostPage, Relocation
 from extractors.relocation.url_patterns import pattern_candidates
+from flows.archive.budget import ArchiveBudget
+from flows.archive.budgeted_get import ActiveTime, archive_client
 from flows.archived_copies import LastGood, last_good_facts
 from flows.fetch.settings import FetchSettings
+from flows.relocation.archive_index import archived_urls_after
 from flows.relocation.candidates import ConsideredCandidate, consider_new_locations
 from flows.relocation.sitemap_fetch import host_sitemap_urls
 from flows.run_settings import Settings
@@ -89,8 +92,11 @@ def add_new_locations(
     settings: Settings,
     fetch_settings: FetchSettings,
     previous: Sequence[LinkRow] = (),
+    archive_budget: ArchiveBudget | None = None,
 ) -> tuple[list[LinkRow], list[SuggestionRow], RelocationNight]:
-    """Tonight's rows with proposed new addresses, every candidate considered, the counts."""
+    """Tonight's rows with proposed new addresses, every candidate considered, the counts.
+    With `archive_budget` (the night's archive allowance), the archive's index of each host
+    after the break adds candidates (one CDX request per host)."""
     if not settings.relocation or settings.relocation_time_budget <= 0:
         return rows, [], RelocationNight(enabled=False)
     try:
@@ -106,7 +112,15 @@ def add_new_locations(
     try:
         _run(
             asyncio.wait_for(
-                _look_up(rows, lookups, fetch_settings, budget, outcomes, sitemaps),
+                _look_up(
+                    rows,
+                    lookups,
+                    fetch_settings,
+                    budget,
+                    outcomes,
+                    sitemaps,
+                    _ArchiveIndex(settings, fetch_settings, archive_budget),
+                ),
                 timeout=budget,
             )
         )
@@ -252,9 +266,11 @@ async def _look_up(
     budget: float,
     outcomes: dict[int, tuple[Relocation | None, list[ConsideredCandidate]]],
     sitemaps: dict[str, int],
+    archive_index: _ArchiveIndex,
 ) -> None:
-    """Host after host: sitemaps once, then the host's lost links one after another, into
-    `outcomes` (by row index) and `sitemaps` (entries per host); stops when time is spent."""
+    """Host after host: sitemaps (and the archive's index) once, then the host's lost links
+    one after another, into `outcomes` (by row index) and `sitemaps` (entries per host);
+    stops when time is spent."""
     deadline = time.monotonic() + budget
     moves = _moves(rows)
     by_host: dict[str, list[_Lookup]] = {}
@@ -269,6 +285,7 @@ async def _look_up(
             log.exception("Sitemaps von %s nicht lesbar", base)
             entries = []
         sitemaps[base] = len(entries)
+        archived = await archive_index.urls_after(base, [lookup.lost for lookup in host_lookups])
         for lookup in host_lookups:
             if time.monotonic() >= deadline:
                 return
@@ -282,9 +299,45 @@ async def _look_up(
                     top=CANDIDATES_PER_LINK,
                     site_name=lookup.site_name,
                     run_date=row.run_date,
+                    archive_urls=archived,
                 )
             except Exception:
                 log.exception("Neue Adresse für %s nicht gesucht", lookup.lost.url)
+
+
+class _ArchiveIndex:
+    """The archive's index of a host after the break, when the archive is on and the night's
+    allowance is given; nothing otherwise. Trouble is logged, never raised."""
+
+    def __init__(
+        self, settings: Settings, fetch_settings: FetchSettings, budget: ArchiveBudget | None
+    ) -> None:
+        self.enabled = settings.archive and budget is not None
+        self.settings, self.fetch_settings, self.budget = settings, fetch_settings, budget
+
+    async def urls_after(self, base: str, lost: Sequence[LostPage]) -> list[tuple[str, str]]:
+        if not self.enabled or self.budget is None:
+            return []
+        days = [page.last_good for page in lost if page.last_good]
+        since = min(days) if days else None
+        if since is None:
+            return []  # never good: nothing says when the page broke
+        try:
+            async with archive_client(self.fetch_settings) as client:
+                found = await archived_urls_after(
+                    client,
+                    base,
+                    since=since,
+                    archive_url=self.settings.archive_url,
+                    budget=self.budget.rebind(),
+                    time_left=ActiveTime(self.settings.timeout),
+                )
+        except Exception:
+            log.exception("Archivindex von %s nicht gelesen", base)
+            return []
+        if found.problem:
+            log.info("Archivindex von %s: %s", base, found.problem)
+        return list(found.urls)
 
 
 def _run(coroutine: Coroutine[Any, Any, _T]) -> _T:

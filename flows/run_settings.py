@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from flows.fetch.settings import FetchSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CATALOG = PROJECT_ROOT / "data" / "catalog" / "kgst-fluechtlinge.csv"
 CONFIG_FILE_NAME = "linkpflege.toml"
@@ -194,3 +196,21 @@ def load_settings(
             values[name] = _convert(name, value, "--" + name.replace("_", "-"))
 
     return dataclasses.replace(Settings(), **values)
+
+
+def fetch_settings_from(settings: Settings) -> FetchSettings:
+    """The fetch engine's settings for a run with these settings."""
+    return FetchSettings(
+        concurrency=settings.concurrency,
+        per_host=settings.per_host,
+        per_host_interval=settings.per_host_interval,
+        timeout=settings.timeout,
+        max_bytes=settings.max_bytes,
+        max_redirects=settings.max_redirects,
+        retries=settings.retries,
+        user_agent=settings.user_agent,
+        allow_private_addresses=settings.allow_private_addresses,
+        private_hosts_allowed=settings.private_hosts,
+        respect_robots=not settings.ignore_robots,
+        crawl_delay_cap=settings.crawl_delay_cap,
+    )

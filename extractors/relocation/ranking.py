@@ -47,6 +47,7 @@ LASTMOD_BONUS = 0.05
 # Fingerprint distances (of 256 bits) read as "same text" and "unrelated text".
 SAME_TEXT_DISTANCE, UNRELATED_TEXT_DISTANCE = 24, 96
 SUGGESTION_SOURCE_SITEMAP, SUGGESTION_SOURCE_PATTERN = "sitemap", "url_pattern"
+SUGGESTION_SOURCE_ARCHIVE_INDEX = "archive_index"
 
 _WORD = re.compile(r"[a-zäöüß0-9]+")
 _PATH_WORD = re.compile(r"[a-z0-9äöüß]+")
@@ -210,7 +211,12 @@ def score_candidate(lost: LostPage, candidate: Candidate, page: CandidatePage) -
     if address >= 0.5:
         evidence.append("Adresse mit gleichem Namen")
     if candidate.lastmod:
-        evidence.append(f"in der Sitemap seit {candidate.lastmod:%m.%Y}")
+        where = (
+            "im Webarchiv"
+            if candidate.source == SUGGESTION_SOURCE_ARCHIVE_INDEX
+            else "in der Sitemap"
+        )
+        evidence.append(f"{where} seit {candidate.lastmod:%m.%Y}")
         if lost.last_good and candidate.lastmod >= lost.last_good:
             score += LASTMOD_BONUS
     return round(min(1.0, score), 3), "; ".join(evidence)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from extractors.relocation.ranking import (
+    SUGGESTION_SOURCE_ARCHIVE_INDEX,
     SUGGESTION_SOURCE_PATTERN,
     SUGGESTION_SOURCE_SITEMAP,
     Candidate,
@@ -34,23 +35,34 @@ def shortlist(
     sitemap_entries: Sequence[tuple[str, str | None]],
     pattern_urls: Sequence[str],
     top: int,
+    archive_entries: Sequence[tuple[str, str | None]] = (),
 ) -> list[Candidate]:
-    """The `top` candidates to fetch, best first, each URL once."""
-    lastmods = {loc: lastmod_date(lastmod) for loc, lastmod in sitemap_entries}
+    """The `top` candidates to fetch, best first, each URL once. `archive_entries` are the
+    host's addresses the archive captured after the break, ranked like sitemap pages (a page
+    both list counts as the sitemap's)."""
+    listed = [(loc, lastmod, SUGGESTION_SOURCE_SITEMAP) for loc, lastmod in sitemap_entries]
+    in_sitemap = {loc for loc, _ in sitemap_entries}
+    listed += [
+        (loc, first_seen, SUGGESTION_SOURCE_ARCHIVE_INDEX)
+        for loc, first_seen in archive_entries
+        if loc not in in_sitemap
+    ]
+    lastmods = {loc: lastmod_date(lastmod) for loc, lastmod, _ in listed}
     chosen: dict[str, Candidate] = {}
     for url in pattern_urls:
         if _eligible(lost.url, url):
             chosen.setdefault(url, Candidate(url, SUGGESTION_SOURCE_PATTERN, lastmods.get(url)))
     words = known_words(lost)
-    ranked: list[tuple[float, int, str]] = []
-    for order, (loc, _) in enumerate(sitemap_entries):
+    ranked: list[tuple[float, int, str, str]] = []
+    for order, (loc, _, source) in enumerate(listed):
         if loc in chosen or not _eligible(lost.url, loc):
             continue
         share = words_similarity(words, loc)
         if share > 0:
-            ranked.append((-(share + _freshness(lastmods.get(loc), lost.last_good)), order, loc))
-    for _, _, loc in sorted(ranked):
-        chosen.setdefault(loc, Candidate(loc, SUGGESTION_SOURCE_SITEMAP, lastmods.get(loc)))
+            fresh = _freshness(lastmods.get(loc), lost.last_good)
+            ranked.append((-(share + fresh), order, loc, source))
+    for _, _, loc, source in sorted(ranked):
+        chosen.setdefault(loc, Candidate(loc, source, lastmods.get(loc)))
     return list(chosen.values())[:top]
 
 

@@ -125,6 +125,13 @@ class ArchiveBudget:
             self._paused_until = max(self._paused_until, self._clock() + self._pause)
             self._next_pause *= 2
 
+    def rebind(self) -> ArchiveBudget:
+        """The same allowance for use in another event loop (the night's next step runs its
+        own): the window, the pause and the time budget carry over; only the request slot,
+        an asyncio lock bound to one loop, is new."""
+        self._in_flight = asyncio.Lock()
+        return self
+
     def record_cache_hit(self) -> None:
         with self._state:
             self._cache_hits += 1

@@ -85,9 +85,11 @@ async def consider_new_locations(
     top: int = 3,
     site_name: str | None = None,
     run_date: dt.date | None = None,
+    archive_urls: Sequence[tuple[str, str | None]] = (),
 ) -> tuple[Relocation | None, list[ConsideredCandidate]]:
-    """`find_new_location`'s proposal and every candidate fetched for it, best score first."""
-    candidates = shortlist(lost, sitemap_urls, pattern_candidates, top)
+    """`find_new_location`'s proposal and every candidate fetched for it, best score first.
+    `archive_urls`: the host's addresses the archive captured after the break."""
+    candidates = shortlist(lost, sitemap_urls, pattern_candidates, top, archive_urls)
     if not candidates:
         return None, []
     results = await fetch_all([candidate.url for candidate in candidates], settings)

@@ -633,7 +633,7 @@ def test_credentials_never_reach_dataset_report_or_output(
 def test_an_allowlisted_intranet_host_passes_the_guard_and_nothing_else_does():
     from local_web import LocalWeb, Reply
 
-    from flows.harvest_flow import fetch_settings_from
+    from flows.run_settings import fetch_settings_from
 
     settings = load_settings(
         {"per_host_interval": 0.0, "timeout": 3.0},

@@ -203,3 +203,38 @@ def test_no_relocation_sends_no_sitemap_request(web: LocalWeb, tmp_path: Path) -
     assert [r["suggested_url"] for r in rows.values()] == [None, None]
     assert "  new locations: off" in summary.lines()
     assert pq.read_table(data_dir / "curated" / "suggestions.parquet").num_rows == 0
+
+
+def test_a_moved_page_missing_from_the_sitemap_is_found_in_the_archives_index(
+    tmp_path: Path,
+) -> None:
+    # The sitemap lists only the decoy; the archive captured the moved page after the break.
+    # Archive and new locations share the night's one archive allowance.
+    from archive_double import ArchiveDouble, ArchivedPage
+
+    with LocalWeb() as site, ArchiveDouble() as archive:
+        site.route(LOST, page(TITLE, TEXT))
+        site.route(MOVED, page(TITLE, TEXT))
+        site.route(DECOY, page(DECOY_TITLE, DECOY_TEXT))
+        robots = f"User-agent: *\nAllow: /\nSitemap: {site.url(SITEMAP)}\n"
+        site.route("/robots.txt", Reply(body=robots.encode()))
+        urlset = (
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{site.url(DECOY)}</loc></url></urlset>"
+        )
+        site.route(SITEMAP, Reply(body=urlset.encode(), headers=(("Content-Type", "text/xml"),)))
+        archive.add(ArchivedPage.page("20261126090000", site.url(MOVED), TITLE))
+        catalog = write_catalog(tmp_path / "katalog.csv", site, with_site_row=False)
+        data_dir = tmp_path / "data"
+        options = {"archive": True, "archive_url": archive.base_url}
+        night(catalog, data_dir, 0, **options)
+        site.route(LOST, Reply.html("<title>Fehler</title>nicht gefunden", status=404))
+        night(catalog, data_dir, 1, **options)
+        night(catalog, data_dir, 2, **options)
+        host_queries = [r.path for r in archive.requests if "matchType=host" in r.path]
+    row = latest_rows(data_dir)["sprachkurse"]
+    assert row["confirmed_broken"] is True
+    assert row["suggested_url"] == site.url(MOVED)
+    assert row["suggestion_source"] == "archive_index"
+    assert row["suggestion_score"] >= 0.75
+    assert host_queries and all("from=20261125" in q for q in host_queries)

@@ -137,3 +137,25 @@ def test_the_shortlist_puts_patterns_first_and_fetches_no_home_search_or_unrelat
     ]
     assert chosen[1].lastmod == dt.date(2024, 3, 5)
     assert len(shortlist(LOST, entries, [pattern], top=2)) == 2
+
+
+def test_the_archives_index_adds_candidates_and_a_sitemap_listing_wins() -> None:
+    from extractors.relocation.ranking import LostPage
+    from extractors.relocation.shortlist import shortlist
+
+    lost = LostPage("https://www.kreis.de/alt/sprachkurse.html", last_title="Sprachkurse")
+    chosen = shortlist(
+        lost,
+        [("https://www.kreis.de/themen/sprachkurse", "2026-04-01")],
+        [],
+        5,
+        archive_entries=[
+            ("https://www.kreis.de/themen/sprachkurse", "2026-04-02"),
+            ("https://www.kreis.de/neu/sprachkurse-fuer-alle", "2026-04-03"),
+            ("https://www.kreis.de/", "2026-04-03"),  # the home page: never a candidate
+        ],
+    )
+    assert [(c.url, c.source) for c in chosen] == [
+        ("https://www.kreis.de/themen/sprachkurse", "sitemap"),
+        ("https://www.kreis.de/neu/sprachkurse-fuer-alle", "archive_index"),
+    ]
