@@ -121,8 +121,9 @@ def add_archived_copies(
     )
     outcomes: dict[int, ArchiveLookup] = {}
     try:
-        stopped = _run(
-            _look_up(rows, wanted, titles, settings, fetch_settings, budget, cache, outcomes)
+        stopped = run_to_completion(
+            _look_up(rows, wanted, titles, settings, fetch_settings, budget, cache, outcomes),
+            "archive",
         )
     except Exception:  # a bug here must not sink the run: the links' health stands anyway
         log.exception("Archivabfrage abgebrochen")
@@ -264,11 +265,12 @@ def _history_rows(settings: Settings, night: dt.date) -> dict[tuple[str, str | N
     return {(row.entry_id, row.url): row for row in rows}
 
 
-def _run(coroutine: Coroutine[Any, Any, _T]) -> _T:
-    """Run the lookups to completion, also when the caller's thread has an event loop."""
+def run_to_completion(coroutine: Coroutine[Any, Any, _T], thread_name: str = "lookups") -> _T:
+    """Run a night step's lookups to completion in an event loop of their own, also when the
+    caller's thread runs one already (then in a thread of its own)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="archive") as pool:
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=thread_name) as pool:
         return pool.submit(asyncio.run, coroutine).result()

@@ -23,13 +23,12 @@ only on a conclusive night (an inconclusive run stops before it).
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import dataclasses
 import logging
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from extractors.catalog.reader import valid_http_url
@@ -38,7 +37,7 @@ from extractors.relocation.ranking import LostPage, Relocation
 from extractors.relocation.url_patterns import pattern_candidates
 from flows.archive.budget import ArchiveBudget
 from flows.archive.budgeted_get import ActiveTime, archive_client
-from flows.archived_copies import LastGood, last_good_facts
+from flows.archived_copies import LastGood, last_good_facts, run_to_completion
 from flows.fetch.settings import FetchSettings
 from flows.relocation.archive_index import archived_urls_after
 from flows.relocation.candidates import ConsideredCandidate, consider_new_locations
@@ -110,7 +109,7 @@ def add_new_locations(
     sitemaps: dict[str, int] = {}
     budget = settings.relocation_time_budget
     try:
-        _run(
+        run_to_completion(
             asyncio.wait_for(
                 _look_up(
                     rows,
@@ -122,7 +121,8 @@ def add_new_locations(
                     _ArchiveIndex(settings, fetch_settings, archive_budget),
                 ),
                 timeout=budget,
-            )
+            ),
+            "relocation",
         )
     except TimeoutError:
         log.warning("Zeit für die Suche nach neuen Adressen (%s s) aufgebraucht", budget)
@@ -338,13 +338,3 @@ class _ArchiveIndex:
         if found.problem:
             log.info("Archivindex von %s: %s", base, found.problem)
         return list(found.urls)
-
-
-def _run(coroutine: Coroutine[Any, Any, _T]) -> _T:
-    """Run to completion, also when the caller's thread has an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="relocation") as pool:
-        return pool.submit(asyncio.run, coroutine).result()
