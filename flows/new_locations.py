@@ -4,20 +4,22 @@ archived copies (`flows.harvest_flow`).
 For tonight's links that are confirmed broken or a soft 404 (a moved link has its redirect
 target already), and for catalogue rows without a target whose entry names the provider's
 home page in the optional column `site`, the run looks where the page went: per host the
-sitemaps are read once (`flows.relocation.sitemap_fetch`), URL rewrite rules are learnt
-from the same host's moved links tonight (old address → final address), and per lost link
+sitemaps are read once (`flows.relocation.sitemap_fetch`) and, with the archive on, the
+archive's index of the host after the break (`flows.relocation.archive_index`, within the
+night's archive allowance); URL rewrite rules are learnt from the same host's moved links
+tonight (old address → final address), and per lost link
 the best few candidates are fetched, verified and scored against what was last known of the
 page (`flows.relocation.candidates`): its last good title, summary and text fingerprint
 (`flows.archived_copies.last_good_facts`), else the entry's title, description and label.
 
 A proposal that clears the threshold becomes the row's `suggested_url` with its source
-(`sitemap`, `url_pattern`) and score; a `redirect` suggestion is never overwritten. Every
-candidate considered goes to `suggestions.parquet` with its rank, score, German evidence and
-the health its check found. Every request goes through the engine with the run's fetch
-settings (politeness, robots.txt, the SSRF guard). The step is bounded by
+(`sitemap`, `archive_index`, `url_pattern`) and score; a `redirect` suggestion is never
+overwritten. Every candidate considered goes to `suggestions.parquet` with its rank, score,
+German evidence and the health its check found. Every request goes through the engine with the
+run's fetch settings (politeness, robots.txt, the SSRF guard). The step is bounded by
 `relocation_time_budget` (seconds for the whole night; 0: off), switched off with
-`--no-relocation`, never raises (a bug is logged and the rows stay as they were) and runs
-only on a conclusive night (an inconclusive run stops before it).
+`--no-relocation`, never raises (a bug is logged and the rows stay as they were) and runs only on a
+conclusive night (an inconclusive run stops before it).
 """
 
 from __future__ import annotations
