@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep", action="store_true", help="keep the temporary output")
     demo.add_argument("--now", default=None, help="the second night, YYYY-MM-DD (default today)")
 
+    notify = commands.add_parser("notify", help="the morning message to the editors")
+    notify.add_argument("--test", action="store_true", help="send a test message to every URL")
+
     catalog = commands.add_parser("catalog", help="catalogue tools")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
     importer = catalog_commands.add_parser(
@@ -374,6 +377,20 @@ def command_capture(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def command_notify(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.morning_message import test_message
+
+    if not args.test:
+        return fail("notify: nothing to do; use 'linkpflege notify --test'")
+    if not settings.notify:
+        return fail("notify: no Apprise URLs configured (setting notify, LINKPFLEGE_NOTIFY)")
+    results, line = test_message(settings)
+    for result in results:
+        print(f"{'ok' if result.ok else 'failed':6}  {one_line(result.target)}", end="")
+        print(f": {one_line(result.error)}" if result.error else "")
+    return EXIT_OK if all(r.ok for r in results) else fail(f"notify: {one_line(line)}")
+
+
 def command_demo(args: argparse.Namespace, settings: Settings) -> int:
     from flows.demo.run import demo_command
 
@@ -408,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
         return command_capture(args, settings)
     if args.command == "demo":
         return command_demo(args, settings)
+    if args.command == "notify":
+        return command_notify(args, settings)
     from flows.catalog_commands import command_catalog_import, command_catalog_recover
 
     if args.catalog_command == "recover":

@@ -58,6 +58,7 @@ from flows.dataset.store import (
     recover_interrupted_publish,
 )
 from flows.fetch.settings import Validators
+from flows.morning_message import inconclusive_message, morning_message
 from flows.new_locations import RelocationNight, add_new_locations
 from flows.progress_display import ProgressDisplay
 from flows.report.artifacts import publish_report_artifacts
@@ -96,6 +97,7 @@ class RunSummary:
     curated_dir: Path
     archive: ArchiveNight | None = None  # archived copies looked up (None: not reached)
     relocation: RelocationNight | None = None  # new locations looked up (None: not reached)
+    message: str = "off"  # the morning message (flows.morning_message)
 
     def lines(self) -> list[str]:
         health = ", ".join(f"{k} {v}" for k, v in sorted(self.health_counts.items()))
@@ -109,6 +111,7 @@ class RunSummary:
             *lookups,
             f"  dataset:  {self.curated_dir}",
             f"  report:   {self.report_path}",
+            f"  message:  {self.message}",
         ]
 
 
@@ -399,7 +402,8 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     if judgement.inconclusive:
         raise RunInconclusive(
             f"run inconclusive, nothing published: {judgement.reason}; "
-            f"previous dataset in {settings.curated_dir} left as it was"
+            f"previous dataset in {settings.curated_dir} left as it was; message: "
+            + inconclusive_message(settings, run_date, judgement.reason, _warn)
         )
 
     entries, observed = redact_for_storage(parsed.entries, observed)
@@ -445,6 +449,9 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     except (DatasetError, OSError) as exc:
         raise RunFailed(str(exc)) from exc
     publish_report_artifacts(report, report_files)
+    message = morning_message(
+        settings, report, report_files.html, latest=previous.update_latest, log=_warn
+    )
     if previous.update_latest:
         for night in prune_captures(settings.raw_dir, run_date, settings.raw_retention_nights):
             _log(f"raw captures of {night.isoformat()} pruned (retention)")
@@ -460,6 +467,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
         curated_dir=settings.curated_dir,
         archive=archive,
         relocation=relocation,
+        message=message,
     )
 
 

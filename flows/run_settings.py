@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -69,6 +70,11 @@ class Settings:
     # New locations of lost pages on the provider's own site (flows.new_locations).
     relocation: bool = True
     relocation_time_budget: float = 300.0  # seconds of sitemap and candidate requests per run
+    # The morning message (flows.morning_message): Apprise URLs, when, and the report's address.
+    notify: tuple[str, ...] = ()
+    notify_when: str = "worse"  # worse | always | weekly
+    notify_weekday: str = "monday"  # for weekly
+    report_url: str = ""  # where editors open the report ("": the message names the file)
     schedule_cron: str = "30 2 * * *"
     schedule_timezone: str = "Europe/Berlin"
 
@@ -149,9 +155,35 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             return number
         if name == "archive_url":
             return _archive_url(str(value))
+        if name == "notify":
+            items = value if isinstance(value, list | tuple) else re.split(r"[,\s]+", str(value))
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        if name == "notify_when":
+            if str(value).strip().lower() not in NOTIFY_WHEN:
+                raise ValueError(value)
+            return str(value).strip().lower()
+        if name == "notify_weekday":
+            return _weekday(str(value))
+        if name == "report_url":
+            _archive_url(str(value)) if str(value).strip() else None  # http(s) or empty
+            return str(value).strip()
         return str(value)
     except (ValueError, TypeError) as exc:
         raise SettingsError(f"{origin}: invalid value {value!r} for {name}") from exc
+
+
+NOTIFY_WHEN = ("worse", "always", "weekly")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_GERMAN_WEEKDAYS = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
+
+
+def _weekday(text: str) -> str:
+    """English or German day name, its first three letters, or 1–7 (Monday = 1)."""
+    word = text.strip().lower()
+    for index, (english, german) in enumerate(zip(WEEKDAY_NAMES, _GERMAN_WEEKDAYS, strict=True)):
+        if word in (english, german, english[:3], german[:2], str(index + 1)):
+            return english
+    raise ValueError(text)
 
 
 def _archive_url(text: str) -> str:

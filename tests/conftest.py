@@ -20,6 +20,9 @@ os.environ["LINKPFLEGE_ARCHIVE"] = "false"
 os.environ["LINKPFLEGE_RELOCATION"] = "false"  # likewise the sitemap lookups of new locations
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
+# No morning message from a developer's environment.
+for _name in ("NOTIFY", "NOTIFY_WHEN", "NOTIFY_WEEKDAY", "REPORT_URL"):
+    os.environ.pop("LINKPFLEGE_" + _name, None)
 # A settings file in the developer's working directory must not leak into tests.
 os.environ["LINKPFLEGE_CONFIG"] = os.path.join(_PREFECT_HOME, "no-linkpflege.toml")
 
