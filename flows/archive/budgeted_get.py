@@ -1,4 +1,5 @@
-"""One GET to the archive: through the run's budget, within the lookup's time, body capped.
+"""One GET to the archive (and one CDX query, `ask_cdx`): through the run's budget, within the
+lookup's time, body capped.
 
 The client is our own polite one (`flows.fetch.http_client.build_client`): the operator's
 User-Agent, TLS trust and `--allow-private-addresses` apply, connections are pinned to the
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from flows.archive.budget import ArchiveBudget, BudgetExhausted
+from flows.archive.cdx import MAX_CDX_ROWS, Capture, read_cdx_answer
 from flows.fetch.address_guard import AddressGuard
 from flows.fetch.bodies import read_capped
 from flows.fetch.http_client import LOCATION_KEY, build_client
@@ -126,3 +128,37 @@ async def _get(
         )
     finally:
         await response.aclose()
+
+
+# A CDX answer larger than this is no answer: a query too wide, or an archive gone odd.
+MAX_CDX_ANSWER_BYTES = 1_000_000
+
+
+async def ask_cdx(
+    client: httpx.AsyncClient,
+    query: str,
+    *,
+    budget: ArchiveBudget,
+    time_left: ActiveTime,
+    max_bytes: int = MAX_CDX_ANSWER_BYTES,
+    max_rows: int = MAX_CDX_ROWS,
+) -> list[Capture]:
+    """The captures a CDX query (`cdx.cdx_query_url`) lists; raises ArchiveTrouble for a
+    failed request, a status other than 200, an answer over `max_bytes` or one that does not
+    read as CDX JSON."""
+    answer = await archive_get(
+        client,
+        query,
+        budget=budget,
+        time_left=time_left,
+        max_bytes=max_bytes,
+        accept="application/json",
+    )
+    if answer.status != 200:
+        raise ArchiveTrouble(f"CDX-Server antwortet mit Status {answer.status}")
+    if answer.truncated:
+        raise ArchiveTrouble("CDX-Antwort zu groß")
+    parsed = read_cdx_answer(answer.body, max_rows=max_rows)
+    if parsed.problem:
+        raise ArchiveTrouble(parsed.problem)
+    return parsed.captures

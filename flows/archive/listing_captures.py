@@ -17,15 +17,14 @@ from extractors.catalog.listing_html import parse_listing_html
 from extractors.catalog.lost_links import ListingCapture
 from extractors.text.decoding import decode_html
 from flows.archive.budget import ArchiveBudget
-from flows.archive.budgeted_get import ActiveTime, ArchiveTrouble, archive_get
-from flows.archive.cdx import captured_at, cdx_query_url, playback_url, read_cdx_answer
+from flows.archive.budgeted_get import ActiveTime, ArchiveTrouble, ask_cdx
+from flows.archive.cdx import captured_at, cdx_query_url, playback_url
 from flows.archive.playback import MAX_PLAYBACK_BYTES, play_capture
 
 # The newest captures with distinct content: a listing changes rarely, and each older copy
 # may still hold a link the newer ones lost.
 MAX_LISTING_CAPTURES = 5
 CDX_LISTING_LIMIT = 50
-MAX_CDX_ANSWER_BYTES = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,22 +49,11 @@ async def listing_captures(
         archive_url, listing_url, limit=-CDX_LISTING_LIMIT, mimetypes=("text/html",)
     )
     try:
-        answer = await archive_get(
-            client,
-            query,
-            budget=budget,
-            time_left=time_left,
-            max_bytes=MAX_CDX_ANSWER_BYTES,
-            accept="application/json",
-        )
+        listed = await ask_cdx(client, query, budget=budget, time_left=time_left)
     except ArchiveTrouble as trouble:
         return ListingSearch((), (trouble.reason,))
-    parsed = read_cdx_answer(answer.body)
-    if answer.status != 200 or parsed.problem:
-        reason = parsed.problem or f"CDX-Server antwortet mit Status {answer.status}"
-        return ListingSearch((), (reason,))
     distinct, seen = [], set()
-    for capture in sorted(parsed.captures, key=lambda c: c.timestamp, reverse=True):
+    for capture in sorted(listed, key=lambda c: c.timestamp, reverse=True):
         key = capture.digest or capture.timestamp
         if key not in seen:
             seen.add(key)

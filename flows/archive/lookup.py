@@ -23,14 +23,13 @@ import httpx
 
 from extractors.text.summary import fold_text
 from flows.archive.budget import ArchiveBudget
-from flows.archive.budgeted_get import ActiveTime, ArchiveTrouble, archive_get
+from flows.archive.budgeted_get import ActiveTime, ArchiveTrouble, ask_cdx
 from flows.archive.cache import CdxCache
 from flows.archive.cdx import (
     ARCHIVED_MIMETYPES,
     Capture,
     cdx_query_url,
     playback_url,
-    read_cdx_answer,
 )
 from flows.archive.playback import CaptureCheck, check_capture
 
@@ -39,7 +38,6 @@ log = logging.getLogger(__name__)
 WAYBACK_URL = "https://web.archive.org"
 CDX_LIMIT = 5  # the newest captures asked for (limit=-5)
 MAX_CANDIDATES = 3  # captures played back at most per lookup
-MAX_CDX_ANSWER_BYTES = 1_000_000
 MIN_TITLE_MATCH = 0.5
 _SAME_TITLE = 0.8
 _WORD = re.compile(r"\w+")
@@ -158,22 +156,7 @@ async def _ask_cdx(
     time_left: ActiveTime,
 ) -> list[Capture]:
     query = cdx_query_url(archive_url, url, to=before, limit=-CDX_LIMIT)
-    answer = await archive_get(
-        client,
-        query,
-        budget=budget,
-        time_left=time_left,
-        max_bytes=MAX_CDX_ANSWER_BYTES,
-        accept="application/json",
-    )
-    if answer.status != 200:
-        raise ArchiveTrouble(f"CDX-Server antwortet mit Status {answer.status}")
-    if answer.truncated:
-        raise ArchiveTrouble("CDX-Antwort zu groß")
-    parsed = read_cdx_answer(answer.body)
-    if parsed.problem:
-        raise ArchiveTrouble(parsed.problem)
-    return parsed.captures
+    return await ask_cdx(client, query, budget=budget, time_left=time_left)
 
 
 def usable_captures(captures: list[Capture], before: dt.date | None) -> list[Capture]:

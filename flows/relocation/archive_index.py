@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from flows.archive.budget import ArchiveBudget
-from flows.archive.budgeted_get import ActiveTime, ArchiveTrouble, archive_get
-from flows.archive.cdx import cdx_query_url, read_cdx_answer
+from flows.archive.budgeted_get import ActiveTime, ArchiveTrouble, ask_cdx
+from flows.archive.cdx import cdx_query_url
 
 # Newest first would need the whole host's index; the oldest rows after the break are the
 # pages that appeared then, which is what a moved page is.
@@ -57,24 +57,19 @@ async def archived_urls_after(
         collapse="urlkey",
     )
     try:
-        answer = await archive_get(
+        captures = await ask_cdx(
             client,
             query,
             budget=budget,
             time_left=time_left,
             max_bytes=MAX_INDEX_BYTES,
-            accept="application/json",
+            max_rows=MAX_INDEX_ROWS,
         )
     except ArchiveTrouble as trouble:
         return IndexedUrls((), trouble.reason)
-    if answer.status != 200:
-        return IndexedUrls((), f"CDX-Server antwortet mit Status {answer.status}")
-    parsed = read_cdx_answer(answer.body, max_rows=MAX_INDEX_ROWS)
-    if parsed.problem:
-        return IndexedUrls((), parsed.problem)
     seen: set[str] = set()
     urls: list[tuple[str, str]] = []
-    for capture in parsed.captures:
+    for capture in captures:
         if capture.original not in seen:
             seen.add(capture.original)
             urls.append((capture.original, capture.captured_at.date().isoformat()))
