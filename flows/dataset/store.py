@@ -332,19 +332,8 @@ def _link_rows(table: pa.Table) -> list[LinkRow]:
 
 def read_suggestions(curated_dir: Path) -> list[SuggestionRow]:
     """The latest night's considered new addresses; empty when there is no file (yet)."""
-    path = curated_dir / SUGGESTIONS_FILE
-    if not path.exists():
-        return []
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
-    missing = set(SUGGESTIONS_SCHEMA.names) - set(table.schema.names)
-    if missing:
-        raise DatasetError(f"{path}: columns missing: {', '.join(sorted(missing))}")
-    return [
-        SuggestionRow(**record) for record in table.select(SUGGESTIONS_SCHEMA.names).to_pylist()
-    ]
+    table = _read_table(curated_dir / SUGGESTIONS_FILE, SUGGESTIONS_SCHEMA)
+    return [] if table is None else [SuggestionRow(**record) for record in table.to_pylist()]
 
 
 def read_entries(curated_dir: Path) -> list[EntryVerdict]:
