@@ -10,7 +10,7 @@ import re
 import lxml.html
 
 from extractors.dates.claims import CONFIDENCE, SOURCE_VISIBLE_TEXT, SeenText, make_claim
-from extractors.dates.cues import COPYRIGHT, OTHER_MEANING_VETO, has_modified_cue
+from extractors.dates.cues import COPYRIGHT, OTHER_MEANING_VETO, SCHEDULE_SPAN, has_modified_cue
 from extractors.dates.grammar import (
     find_full_date,
 )
@@ -35,6 +35,14 @@ _MAX_BYLINE_CHARS = 120
 _PAGE_BYLINE_WINDOW = 300
 _MIN_HEADING_CHARS = 5
 _HEADING_TAIL_CHARS = 4
+# A line this short before a date line is its label (a table's or definition list's).
+_MAX_LABEL_CHARS = 30
+# A label that names a date field ("Effective Date", "Termin", "Gültig bis"); "Online-Version"
+# over the publication day names none.
+_DATE_FIELD = re.compile(
+    r"date|datum|termin|frist|zeitraum|deadline|beginn|\bende\b|\bbis\b|\bab\b|until|from",
+    re.IGNORECASE,
+)
 # After the date: times and time words, then the first word; a lower-case one is prose.
 _TIME_WORDS = re.compile(
     r"\d{1,2}[:.]\d{2}(?::\d{2})?|\b(?:uhr|um|am|pm|h|mez|mesz|cet|cest|gmt|utc)\b", re.I
@@ -102,8 +110,10 @@ def _date_above_heading(heading_text: str, seen: SeenText, run_date: dt.date) ->
     found = find_full_date(line, run_date=run_date) if len(line) <= _MAX_BYLINE_CHARS else None
     if found is None or found[0] != 0:
         return None
-    _, _, parsed = found
+    _, end, parsed = found
     if OTHER_MEANING_VETO.search(line) or COPYRIGHT.search(line) or has_modified_cue(line):
+        return None
+    if _is_schedule(line, end):
         return None
     return make_claim(parsed, SOURCE_VISIBLE_TEXT, CONFIDENCE["visible_byline"])
 
@@ -125,7 +135,9 @@ def _date_below_heading(heading_text: str, seen: SeenText, run_date: dt.date) ->
         position += len(heading_text) - _HEADING_TAIL_CHARS
         candidates = [seen.page[position : position + _PAGE_BYLINE_WINDOW]]
     prose = False
+    label = ""  # the line before: a table or list label ("Effective Date") names the value
     for line in candidates:
+        previous, label = label, line
         if len(line) > _PAGE_BYLINE_WINDOW or (start is not None and len(line) > _MAX_BYLINE_CHARS):
             prose = True  # the prose has begun: only a dateline may follow (after a lead)
         found = find_full_date(line, run_date=run_date)
@@ -136,12 +148,31 @@ def _date_below_heading(heading_text: str, seen: SeenText, run_date: dt.date) ->
             return None
         if OTHER_MEANING_VETO.search(line[:begin]) or COPYRIGHT.search(line):
             return None
+        if _is_schedule(line, end):
+            return None
+        if (
+            len(line[:begin].split()) <= 1  # nothing but a weekday before the date
+            and len(previous) <= _MAX_LABEL_CHARS
+            and OTHER_MEANING_VETO.search(previous)
+            and _DATE_FIELD.search(previous)
+        ):
+            return None  # "Effective Date" / "Saturday, July 25, 2020": a record's field
         if has_modified_cue(line[:begin]):
             return None  # "Aktualisiert: …" below the heading is the modification date
         if not is_dateline(line, begin, end) and continues_sentence(line, end):
             return None  # "… am 03.11.2015 vor dem Rathaus": a date in a sentence
         return make_claim(parsed, SOURCE_VISIBLE_TEXT, CONFIDENCE["visible_byline"])
     return None
+
+
+def _is_schedule(line: str, end: int) -> bool:
+    """Clock times spanning a stretch after the day ("30. März 2020, 13:15 Uhr - 19:00 Uhr"):
+    when an event takes place, not when the page appeared."""
+    return bool(SCHEDULE_SPAN.match(line[end : end + _SCHEDULE_CHARS].lstrip(" ,–-")))
+
+
+# Characters after a day searched for a schedule's clock times.
+_SCHEDULE_CHARS = 40
 
 
 def _headline_line(lines: list[str], heading_text: str) -> int | None:

@@ -20,11 +20,12 @@ from extractors.dates.claims import (
     SOURCE_VISIBLE_TEXT,
     make_claim,
 )
-from extractors.dates.cues import find_text_dates
+from extractors.dates.cues import SCHEDULE_SPAN, find_text_dates
 from extractors.dates.grammar import (
     parse_date_text,
     parse_machine_date,
 )
+from extractors.dates.metadata import in_other_item
 from extractors.records import DateClaim, DateEvidence
 from extractors.text.html_tree import (
     class_names,
@@ -61,8 +62,8 @@ def from_content(
     parts: list[str] = []
     for element in walk_content(region, explicit, parts):
         if element.tag == "time" or element.get("itemprop") in {"datePublished", "dateModified"}:
-            if _in_embedded_post(element):
-                continue
+            if _in_embedded_post(element) or in_other_item(element):
+                continue  # a quoted post's, a review's or a comment's date
             claim, kind = _time_claim(element, run_date)
             if claim:
                 timed.append((claim, kind, bool(element.get("itemprop"))))
@@ -138,7 +139,7 @@ def _time_claim(element: lxml.html.HtmlElement, run_date: dt.date) -> tuple[Date
 def _class_hinted_claim(element: lxml.html.HtmlElement, run_date: dt.date) -> DateClaim | None:
     """<span class="date">03.11.2015</span>: a short element that is nothing but a date."""
     text = " ".join(element.text_content().split())
-    if not text or len(text) > 40:
+    if not text or len(text) > 40 or SCHEDULE_SPAN.search(text):
         return None
     parsed = parse_date_text(text, run_date=run_date)
     if parsed is None or parsed.precision != "day":

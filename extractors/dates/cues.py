@@ -36,6 +36,8 @@ def find_text_dates(
             text[max(line_start, match.start() - _COPYRIGHT_WINDOW) : match.start()]
         ):
             continue  # "© 2026 Kreis Beispielland, Stand 2026": the copyright line
+        if OTHER_MEANING_VETO.search(_word_before(text, line_start, match.start())):
+            continue  # "Effective Date", "Release Date", "Event Date": another date's label
         if kind == MODIFIED and cites_law(text, match.start()):
             continue  # "AsylbLG (Stand: 01.03.2020)": the law's version, not the page's
         parsed = _date_after_cue(text, match.end(), run_date)
@@ -148,6 +150,12 @@ _GAP_VETO = re.compile(
     _OTHER_MEANING + r"|(?-i:[.!?]\s+[A-ZÄÖÜ])",  # a new sentence: the cue was another's
     re.IGNORECASE,
 )
+# A span of clock times ("13:15 Uhr - 19:00 Uhr", "10.00 bis 12.00"): an event's schedule. A
+# publication stamp is a point in time.
+SCHEDULE_SPAN = re.compile(
+    r"\d{1,2}[:.]\d{2}\s*(?:Uhr|h|am|pm)?\s*(?:[-–—]|bis\b|to\b|until\b)\s*\d{1,2}[:.]\d{2}",
+    re.IGNORECASE,
+)
 COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)
 # A law or regulation cited just before an as-of cue, or "zuletzt geändert durch" (an amending
 # act): the date is the cited text's version, not the page's.
@@ -159,6 +167,12 @@ _LAW_CITATION = re.compile(
 _LAW_WINDOW = 40
 # The copyright sign or word this far before a cue on the same line makes it the copyright's.
 _COPYRIGHT_WINDOW = 60
+
+
+def _word_before(text: str, line_start: int, cue_start: int) -> str:
+    """The word right before a cue on its line ("" at the line's start)."""
+    words = text[max(line_start, cue_start - 30) : cue_start].split()
+    return words[-1] if words else ""
 
 
 def mentions_as_of(text: str) -> bool:

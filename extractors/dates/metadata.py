@@ -243,7 +243,7 @@ def from_meta(
         m
         for m in root.iter("meta")
         if m.get("itemprop") and (head is None or head not in m.iterancestors())
-        if not has_noise_ancestor(m) and not _inside_listing(m)
+        if not has_noise_ancestor(m) and not _inside_listing(m) and not in_other_item(m)
     ]
     for meta in metas:
         key = (
@@ -283,4 +283,44 @@ def _inside_listing(element: lxml.html.HtmlElement) -> bool:
             parent = ancestor.getparent()
             if parent is not None and len(parent.findall("article")) > 1:
                 return True
+    return False
+
+
+# Microdata item types that are a part of the page or something it mentions, not the page: a
+# date inside one is that item's (a guest review's "datePublished", a comment's, an offer's
+# validity, an event's start, an embedded video's upload).
+_OTHER_ITEM_TYPES = frozenset(
+    {
+        "review",
+        "comment",
+        "usercomments",
+        "answer",
+        "rating",
+        "aggregaterating",
+        "offer",
+        "aggregateoffer",
+        "person",
+        "organization",
+        "listitem",
+        "itemlist",
+        "videoobject",
+        "audioobject",
+        "imageobject",
+        "mediaobject",
+    }
+)
+
+
+def in_other_item(element: lxml.html.HtmlElement) -> bool:
+    """The nearest microdata item around `element` is a review,
+    comment, offer, event … rather than the page or its article: an `itemprop` date there
+    belongs to that item."""
+    for candidate in element.iterancestors():
+        if candidate.get("itemscope") is None and not candidate.get("itemtype"):
+            continue
+        types = {
+            value.rstrip("/").rsplit("/", 1)[-1].lower()
+            for value in (candidate.get("itemtype") or "").split()
+        }
+        return bool(types & _OTHER_ITEM_TYPES) or any(t.endswith("event") for t in types)
     return False

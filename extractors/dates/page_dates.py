@@ -42,7 +42,9 @@ words that give a date another meaning); `claims` holds sources, trust and `make
 
 Never taken as a date: copyright lines, cookie/consent banners, navigation, page
 header/footer, sidebars, teaser and news lists, event listings, the <time> of an embedded
-social media post, a date after "vom" that only htmldate finds ("Satzung vom 03.11.2015": the
+social media post, a microdata date of a review, comment, offer or event item, a day under a
+label naming another date ("Effective Date"), a day followed by a schedule's clock times,
+a date after "vom" that only htmldate finds ("Satzung vom 03.11.2015": the
 bylaw's date), anything after the run date or before 1995, a bare date in running text. Every
 claim carries its source and a confidence (0..1): more when heuristics agree or the day is
 shown, less when it is not.
@@ -71,6 +73,7 @@ from extractors.dates.claims import (
 from extractors.dates.content_dates import as_of_in_frame, from_content
 from extractors.dates.cues import (
     OTHER_MEANING_VETO,
+    SCHEDULE_SPAN,
     has_modified_cue,
     has_published_cue,
     mentions_as_of,
@@ -265,7 +268,9 @@ def _evidenced(day: dt.date, supporters: list[_Vote], position: int | None, seen
     # another meaning, not only inside sentences of the content ("wurde am 03.11.2015
     # eröffnet" is an event), and high up or inside the content region (lower down are
     # comments, "related" lists and footers).
-    labels = [start for start, end in written_spans(seen.page, day) if _is_label(seen.page, start)]
+    labels = [
+        start for start, end in written_spans(seen.page, day) if _is_label(seen.page, start, end)
+    ]
     if not labels:
         return False
     in_region = [
@@ -276,9 +281,11 @@ def _evidenced(day: dt.date, supporters: list[_Vote], position: int | None, seen
     return labels[0] <= _HTMLDATE_ONLY_MAX_POSITION * len(seen.page) or bool(in_region)
 
 
-def _is_label(text: str, start: int) -> bool:
+def _is_label(text: str, start: int, end: int) -> bool:
     """Not after a modification cue ("Stand:" in a consent banner) or a word giving the date
-    another meaning (Termin, bis, Veranstaltung …)."""
+    another meaning (Termin, bis, Veranstaltung …), not followed by a schedule's hours."""
+    if SCHEDULE_SPAN.match(text[end : end + _SCHEDULE_WINDOW].lstrip(" ,–-")):
+        return False  # "30. März 2020, 13:15 Uhr - 19:00 Uhr": when an event takes place
     before = text[max(0, start - 30) : start]
     if _REFERENCE_VOM.search(before) and not has_published_cue(before):
         return False  # "Satzung vom 03.11.2015", "Datensatz vom …": another document's date
@@ -288,6 +295,8 @@ def _is_label(text: str, start: int) -> bool:
 
 
 _CUE_LABEL_WINDOW = 45
+# Characters after a written day searched for a schedule's hours.
+_SCHEDULE_WINDOW = 40
 
 
 # A date right after "vom" names the document or record before it, unless that is the page
