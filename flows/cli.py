@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from flows.desk.user_commands import add_users_parser, command_users
 from flows.prefect_defaults import apply_prefect_defaults
 from flows.run_settings import Settings, SettingsError, load_settings
 from flows.terminal_text import one_line, terminal_safe
@@ -81,9 +82,15 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--" + name.replace("_", "-"), dest=name, default=None, **spec)
 
 
+# Options of single commands that are settings too (`desk --port` is desk_port).
+COMMAND_SETTINGS = ("desk_host", "desk_port")
+
+
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        name: getattr(args, name) for name in RUN_OPTIONS if getattr(args, name, None) is not None
+        name: getattr(args, name)
+        for name in (*RUN_OPTIONS, *COMMAND_SETTINGS)
+        if getattr(args, name, None) is not None
     }
 
 
@@ -142,6 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-dir", dest="data_dir", default=None, help="keep the output here")
     demo.add_argument("--keep", action="store_true", help="keep the temporary output")
     demo.add_argument("--now", default=None, help="the second night, YYYY-MM-DD (default today)")
+
+    desk = commands.add_parser(
+        "desk", help="the editors' desk: the report as a signed-in web page with actions"
+    )
+    desk.add_argument("--host", dest="desk_host", default=None, help="address (127.0.0.1)")
+    desk.add_argument("--port", dest="desk_port", type=int, default=None, help="port (8080)")
+    for name in ("data_dir", "catalog", "reviews", "now"):
+        desk.add_argument(
+            "--" + name.replace("_", "-"), dest=name, default=None, **RUN_OPTIONS[name]
+        )
+    add_users_parser(commands)
 
     notify = commands.add_parser("notify", help="the morning message to the editors")
     notify.add_argument("--test", action="store_true", help="send a test message to every URL")
@@ -244,6 +262,8 @@ def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str,
     options.setdefault("data_dir", str(settings.data_dir.resolve()))
     options.setdefault("catalog", str(settings.catalog.resolve()))
     options.pop("now", None)  # a schedule runs "tonight", never a fixed date
+    from flows.desk.server import desk_beside
+
     try:
         serve_nightly(
             options,
@@ -251,6 +271,7 @@ def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str,
             timezone=args.timezone or settings.schedule_timezone,
             interval_seconds=args.interval_seconds,
             ui=not args.no_ui,
+            beside=desk_beside(settings),
         )
     except ServeError as exc:
         return fail(str(exc))
@@ -258,18 +279,14 @@ def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str,
 
 
 def command_report(settings: Settings) -> int:
-    from flows.dataset.store import DatasetError, read_entries, read_links, read_suggestions
-    from flows.harvest_flow import previous_state, render_report, report_input
+    from flows.dataset.store import DatasetError
+    from flows.harvest_flow import render_report
+    from flows.latest_report import latest_report_input
 
     try:
-        links = read_links(settings.curated_dir)
-        entries = read_entries(settings.curated_dir)
-        if not entries:
+        report = latest_report_input(settings)
+        if report is None:
             return fail(f"{settings.curated_dir}: no dataset yet; run 'linkpflege run' first")
-        night = entries[0].run_date
-        before = previous_state(settings.curated_dir, night).entries
-        suggestions = read_suggestions(settings.curated_dir)
-        report = report_input(settings, night, entries, links, before, suggestions)
         files = render_report(report, settings.curated_dir, latest=True)
     except (DatasetError, OSError) as exc:
         return fail(str(exc))
@@ -319,22 +336,14 @@ def command_check(urls: list[str], settings: Settings) -> int:
 def command_review(args: argparse.Namespace, settings: Settings) -> int:
     import datetime as dt
 
-    from extractors.catalog.reader import CatalogError, parse_catalog
-    from flows.dataset.review_log import ReviewLogError, append_review
+    from flows.dataset.review_log import ReviewLogError, record_review
 
-    try:
-        parsed = parse_catalog(settings.catalog.read_bytes(), source=str(settings.catalog))
-    except (OSError, CatalogError) as exc:
-        return fail(f"{settings.catalog}: cannot read catalogue ({exc})")
-    known = {entry.entry_id for entry in parsed.entries}
-    if args.entry_id not in known:
-        return fail(f"{settings.catalog}: no entry {args.entry_id!r}")
     try:
         day = dt.date.fromisoformat(args.date) if args.date else settings.run_date()
     except ValueError:
         return fail(f"--date: {args.date!r} is not a date (YYYY-MM-DD)")
     try:
-        append_review(settings.reviews_file, args.entry_id, day, args.note)
+        record_review(settings.catalog, settings.reviews_file, args.entry_id, day, args.note)
     except ReviewLogError as exc:
         return fail(str(exc))
     print(f"{settings.reviews_file}: {args.entry_id} reviewed on {day.isoformat()}")
@@ -391,6 +400,16 @@ def command_notify(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if all(r.ok for r in results) else fail(f"notify: {one_line(line)}")
 
 
+def command_desk(settings: Settings) -> int:
+    from flows.desk.server import DEFAULT_PORT, DeskError, run_desk
+
+    try:
+        run_desk(settings, settings.desk_host, settings.desk_port or DEFAULT_PORT)
+    except DeskError as exc:
+        return fail(str(exc))
+    return EXIT_OK
+
+
 def command_demo(args: argparse.Namespace, settings: Settings) -> int:
     from flows.demo.run import demo_command
 
@@ -427,6 +446,10 @@ def main(argv: list[str] | None = None) -> int:
         return command_demo(args, settings)
     if args.command == "notify":
         return command_notify(args, settings)
+    if args.command == "desk":
+        return command_desk(settings)
+    if args.command == "users":
+        return command_users(args, settings.data_dir)
     from flows.catalog_commands import command_catalog_import, command_catalog_recover
 
     if args.catalog_command == "recover":

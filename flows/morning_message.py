@@ -15,6 +15,7 @@ gets the plain text.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -76,8 +77,9 @@ def decide(view: ReportView, when: str, weekday: int, run_date: dt.date) -> bool
 
 
 def report_location(settings: Settings, report_path: Path) -> tuple[str, str | None]:
-    """(text, href): the editors' address of the report, else where its file is."""
-    href = http_href(settings.report_url)
+    """(text, href): the desk's address (where editors can also act), else the report's,
+    else where its file is."""
+    href = http_href(settings.desk_url) or http_href(settings.report_url)
     if href:
         return href, href
     return str(report_path), None
@@ -266,6 +268,34 @@ def _send_and_record(settings: Settings, run_date: dt.date, message: Message, lo
     return line
 
 
+def delivery_failure(curated_dir: Path) -> str:
+    """The editors' line on the last failed delivery („“ when it was delivered or none was
+    sent); the report and the desk show it."""
+    state = read_state(curated_dir)
+    if state.get("ok", True):
+        return ""
+    try:
+        night = german_date(dt.date.fromisoformat(str(state.get("night"))))
+    except ValueError:
+        night = "dem letzten Lauf"
+    error = shown_text(str(state.get("error") or ""), 200)
+    return (
+        f"Die Morgennachricht zum Lauf vom {night} konnte nicht zugestellt werden"
+        + (f" ({error})" if error else "")
+        + ". Sie wird mit der nächsten Nachricht wiederholt."
+    )
+
+
+def _show_failure_in_report(settings: Settings, report: ReportInput, report_path: Path) -> None:
+    """The report was written before the message was sent: write it again with the failure,
+    so an editor who opens it learns that the message did not arrive."""
+    from flows.report.render import write_report
+
+    failure = delivery_failure(settings.curated_dir)
+    if failure:
+        write_report(dataclasses.replace(report, delivery_failure=failure), report_path.parent)
+
+
 def morning_message(
     settings: Settings, report: ReportInput, report_path: Path, *, latest: bool, log: Log
 ) -> str:
@@ -282,7 +312,9 @@ def morning_message(
             return "nothing worse, not sent" if when == "worse" else "not the weekly day, not sent"
         location = report_location(settings, report_path)
         message = compose(report, location, retry if isinstance(retry, dict) else None)
-        return _send_and_record(settings, report.run_date, message, log)
+        line = _send_and_record(settings, report.run_date, message, log)
+        _show_failure_in_report(settings, report, report_path)
+        return line
     except Exception as exc:  # the message must never fail the run
         log(f"morning message failed: {type(exc).__name__}: {exc}")
         return f"failed ({type(exc).__name__}: {shown_text(str(exc), 200)})"
@@ -293,7 +325,7 @@ def inconclusive_message(settings: Settings, run_date: dt.date, reason: str, log
     if not settings.notify:
         return "off"
     try:
-        where = settings.report_url or str(settings.curated_dir / "report" / "index.html")
+        where = report_location(settings, settings.curated_dir / "report" / "index.html")[0]
         return _send_and_record(settings, run_date, inconclusive(run_date, reason, where), log)
     except Exception as exc:
         log(f"morning message failed: {type(exc).__name__}: {exc}")

@@ -96,11 +96,15 @@ def serve_nightly(
     timezone: str,
     interval_seconds: float | None = None,
     ui: bool = True,
+    beside: contextlib.AbstractContextManager[None] | None = None,
 ) -> None:
     """Serve the nightly deployment until interrupted. `interval_seconds` replaces the cron
-    schedule (tests and smoke checks use a schedule a few seconds apart)."""
+    schedule (tests and smoke checks use a schedule a few seconds apart); `beside` runs for
+    as long as the schedule does (the editors' desk, when a desk port is configured)."""
     _stop_on_sigterm()
     with contextlib.ExitStack() as stack:
+        if beside is not None:
+            stack.enter_context(beside)
         if not os.environ.get("PREFECT_API_URL"):
             os.environ["PREFECT_API_URL"] = stack.enter_context(local_prefect_server(ui=ui))
         # Imported only now: Prefect reads PREFECT_API_URL when it builds its settings.

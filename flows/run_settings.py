@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 import os
 import re
 import tomllib
@@ -75,6 +76,13 @@ class Settings:
     notify_when: str = "worse"  # worse | always | weekly
     notify_weekday: str = "monday"  # for weekly
     report_url: str = ""  # where editors open the report ("": the message names the file)
+    # The editors' desk (flows.desk): where it listens, its address, single sign-on.
+    desk_host: str = "127.0.0.1"
+    desk_port: int | None = None  # `serve` starts the desk beside the schedule when set
+    desk_url: str = ""  # the desk's address for editors; the morning message links it
+    desk_proxy_header: str = ""  # e.g. X-Remote-User: the signed-in name from a trusted proxy
+    desk_trusted_proxies: tuple[str, ...] = ()  # addresses/networks that may send that header
+    desk_session_minutes: int = 120  # a desk session ends after this long without a request
     schedule_cron: str = "30 2 * * *"
     schedule_timezone: str = "Europe/Berlin"
 
@@ -143,6 +151,11 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             if lowered in ("0", "false", "no", "off", "nein"):
                 return False
             raise ValueError(value)
+        if name == "desk_port":
+            port = int(value)
+            if not 0 < port < 65536:
+                raise ValueError(value)
+            return port
         if field_type == "int":
             number = int(value)
             if number < (0 if name in _ZERO_ALLOWED else 1):
@@ -164,9 +177,18 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             return str(value).strip().lower()
         if name == "notify_weekday":
             return _weekday(str(value))
-        if name == "report_url":
+        if name in ("report_url", "desk_url"):
             _archive_url(str(value)) if str(value).strip() else None  # http(s) or empty
             return str(value).strip()
+        if name == "desk_trusted_proxies":
+            items = value if isinstance(value, list | tuple) else re.split(r"[,\s]+", str(value))
+            networks = [str(item).strip() for item in items if str(item).strip()]
+            return tuple(str(ipaddress.ip_network(n, strict=False)) for n in networks)
+        if name == "desk_proxy_header":
+            header = str(value).strip()
+            if header and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", header):
+                raise ValueError(value)
+            return header
         return str(value)
     except (ValueError, TypeError) as exc:
         raise SettingsError(f"{origin}: invalid value {value!r} for {name}") from exc

@@ -41,6 +41,7 @@ ALLOWED: dict[str, set[str]] = {
     "flows.archive": {"extractors", "flows.fetch"},
     "flows.relocation": {"extractors", "flows.fetch", "flows.archive"},
     "flows.demo": {"flows", "extractors"},
+    "flows.desk": {"flows", "extractors"},
 }
 # Third-party packages that would make the pure core a shell.
 SHELL_LIBRARIES = {"httpx", "httpcore", "prefect", "anyio", "asyncio", "socket", "h11"}

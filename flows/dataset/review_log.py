@@ -73,3 +73,17 @@ def append_review(path: Path, entry_id: str, day: dt.date, note: str) -> None:
             os.fsync(stream.fileno())
     except OSError as exc:
         raise ReviewLogError(f"{path}: cannot write review ({exc.strerror})") from exc
+
+
+def record_review(catalog: Path, reviews: Path, entry_id: str, day: dt.date, note: str) -> None:
+    """An editor reviewed an entry: `linkpflege review` and the desk's „Geprüft“ both come
+    here. Refuses an entry the catalogue does not have (ReviewLogError, naming the file)."""
+    from extractors.catalog.reader import CatalogError, parse_catalog
+
+    try:
+        parsed = parse_catalog(catalog.read_bytes(), source=str(catalog))
+    except (OSError, CatalogError) as exc:
+        raise ReviewLogError(f"{catalog}: cannot read catalogue ({exc})") from exc
+    if entry_id not in {entry.entry_id for entry in parsed.entries}:
+        raise ReviewLogError(f"{catalog}: no entry {entry_id!r}")
+    append_review(reviews, entry_id, day, note)

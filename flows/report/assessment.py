@@ -40,6 +40,8 @@ class Action:
 
     text: str
     href: str | None = None
+    # A terminal command (`linkpflege review …`): the desk offers a button instead.
+    command: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +212,9 @@ def _link_actions(
         return (Action("Nächsten Lauf abwarten"),)
     if health is Health.INVALID_URL:
         return (Action("Adresse im Katalog korrigieren"),)
-    review = Action(f"Nach der Prüfung vermerken: linkpflege review {shown_text(entry_id)}")
+    review = Action(
+        f"Nach der Prüfung vermerken: linkpflege review {shown_text(entry_id)}", command=True
+    )
     if section is ReportSection.BROKEN:
         actions = [Action("Neues Link-Ziel suchen oder Link entfernen")]
         return tuple([*actions, archive] if href or copy_href else actions)

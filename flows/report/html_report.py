@@ -50,9 +50,10 @@ def _script() -> tuple[str, str]:
     return script, _csp_hash(script)
 
 
-def content_security_policy() -> str:
+def content_security_policy(*, form_action: str = "'none'") -> str:
     """The policy the HTML report carries: nothing may load; only our own inline stylesheet
-    and script, named by their sha256, may apply or run."""
+    and script, named by their sha256, may apply or run. The desk's pages send their forms
+    to the desk itself (`form_action="'self'"`); the static report has no forms."""
     _, style_source = _stylesheet()
     _, script_source = _script()
     return (
@@ -62,7 +63,7 @@ def content_security_policy() -> str:
         "img-src 'none'; "
         "connect-src 'none'; "
         "base-uri 'none'; "
-        "form-action 'none'"
+        f"form-action {form_action}"
     )
 
 
@@ -71,15 +72,22 @@ def render_html(report: ReportInput) -> str:
     return render_html_view(build_view(report))
 
 
-def render_html_view(view: ReportView) -> str:
+def render_html_view(view: ReportView, desk: object | None = None) -> str:
+    """The report page; with `desk` (the desk's page context: who is signed in, the CSRF
+    token, each entry's fingerprint, pending changes) each row also carries its forms."""
+    return render_page("report.html.j2", desk=desk, report=view, ok_rows_max=OK_ROWS_MAX)
+
+
+def render_page(template_name: str, *, desk: object | None, **context: object) -> str:
+    """One of our templates with the report's stylesheet, script and policy."""
     css, _ = _stylesheet()
     script, _ = _script()
-    template = _environment().get_template("report.html.j2")
+    template = _environment().get_template(template_name)
     return template.render(
-        report=view,
         # Our own files, not data: their hashes are in the CSP, so not a byte may change.
         css=Markup(css),
         script=Markup(script),
-        csp=content_security_policy(),
-        ok_rows_max=OK_ROWS_MAX,
+        csp=content_security_policy(form_action="'self'" if desk is not None else "'none'"),
+        desk=desk,
+        **context,
     )

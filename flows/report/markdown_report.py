@@ -96,6 +96,8 @@ def render_markdown_view(view: ReportView) -> str:
             "Es wurde kein Link herabgestuft."
         )
         lines.append("")
+    if view.delivery_failure:
+        lines += [f"> {_md(view.delivery_failure)}", ""]
 
     lines += ["## Übersicht", ""]
     compared = f"Veränderung zum {view.compared_with}" if view.compared_with else "Veränderung"

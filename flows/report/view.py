@@ -67,6 +67,8 @@ class ReportInput:
     # Every candidate new address considered tonight (suggestions.parquet): the evidence of
     # a row's proposal comes from here.
     suggestions: tuple[SuggestionRow, ...] = ()
+    # „Die Morgennachricht … konnte nicht zugestellt werden …“ when the last delivery failed.
+    delivery_failure: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +193,7 @@ class ReportView:
     chart: _ChartView
     chart_verdicts: tuple[tuple[str, str], ...]  # (css class, label) for the legend
     all_rows: tuple[RowView, ...]  # every link, also those the page leaves out (CSV)
+    delivery_failure: str = ""  # the last morning message was not delivered
 
 
 def _capitalised(text: str) -> str:
@@ -539,6 +542,7 @@ def build_view(report: ReportInput) -> ReportView:
         chart=_chart(report, tonight),
         chart_verdicts=tuple((_verdict_css(v), GERMAN_VERDICT_LABELS[v]) for v in _CHART_ORDER),
         all_rows=tuple(rows),
+        delivery_failure=shown_text(report.delivery_failure, REASON_MAX_CHARS),
     )
 
 

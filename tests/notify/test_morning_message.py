@@ -178,6 +178,14 @@ def test_failed_delivery_keeps_the_run_and_the_next_message_carries_it(
     saved = json.loads((tmp_path / "data/curated/notify-state.json").read_text())
     assert saved["ok"] is False and saved["error"].startswith("failed")
     assert saved["pending"]["night"] == NIGHT1
+    # The report was written before the message: it is written again with the failure.
+    report = tmp_path / "data/curated/report"
+    failure = "Die Morgennachricht zum Lauf vom 25.11.2026 konnte nicht zugestellt werden"
+    assert failure in (report / "index.html").read_text(encoding="utf-8")
+    assert failure in (report / "report.md").read_text(encoding="utf-8")
+    # `linkpflege report` (and the desk, which builds its page the same way) shows it too.
+    assert main(["report", "--data-dir", str(tmp_path / "data")]) == 0
+    assert failure in (report / "index.html").read_text(encoding="utf-8")
 
     assert night(tmp_path, web, NIGHT2, url).message == "sent to 1 of 1"  # worse mode: retry
     [mail] = handler.messages
@@ -185,6 +193,18 @@ def test_failed_delivery_keeps_the_run_and_the_next_message_carries_it(
     assert "Die Nachricht vom 25.11.2026 konnte nicht zugestellt werden" in text
     saved = json.loads((tmp_path / "data/curated/notify-state.json").read_text())
     assert saved["ok"] is True and saved["pending"] is None
+    assert failure not in (report / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_message_links_the_desk_when_it_has_an_address(tmp_path, web, smtp):
+    handler, url = smtp
+    desk = "https://redaktion.example/linkpflege/"
+    overrides = {"notify_when": "always", "desk_url": desk, "report_url": "https://x.example/r"}
+    night(tmp_path, web, NIGHT1, url, **overrides)
+    [mail] = handler.messages
+    body = parts(mail)
+    assert f"Bericht: {desk}" in body["text/plain"]
+    assert f'<a href="{desk}">' in body["text/html"]
 
 
 def test_notify_test_command(smtp, monkeypatch, capsys):

@@ -10,35 +10,24 @@ errors, while our own script (allowed by its hash in the page's CSP) filters and
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import struct
-import tempfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from headless_chrome import INSTALLED, NOT_INSTALLED, chrome, quit_chrome
 from record_factories import make_entry_verdict, make_link_row
 
 from extractors.records import EntryVerdict, Health, LinkRow, Verdict
 from flows.report.render import write_report
 from flows.report.view import ReportInput
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()),
-    reason=(
-        "headless Chromium not installed (/usr/bin/chromium, /usr/bin/chromedriver): "
-        "apt-get install chromium chromium-driver — .ci/run does this"
-    ),
-)
+pytestmark = pytest.mark.skipif(not INSTALLED, reason=NOT_INSTALLED)
 webdriver = pytest.importorskip(
     "selenium.webdriver", reason="selenium missing: pip install -e '.[dev]'"
 )
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
 
@@ -158,39 +147,6 @@ def hostile_report() -> ReportInput:
             for n in range(7, 0, -1)
         ),
     )
-
-
-def chrome(javascript: bool = True) -> Any:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",  # we run as root in CI
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(flag)
-    profile = tempfile.mkdtemp(prefix="linkpflege-chromium-")
-    options.add_argument(f"--user-data-dir={profile}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    if not javascript:
-        options.add_experimental_option(
-            "prefs", {"profile.managed_default_content_settings.javascript": 2}
-        )
-    # A fixed driver path: Selenium never looks for (or downloads) a driver of its own.
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.profile_dir = profile
-    return driver
-
-
-def quit_chrome(driver: Any) -> None:
-    driver.quit()
-    shutil.rmtree(driver.profile_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
