@@ -10,28 +10,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
-import signal
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from flows.desk.user_commands import add_users_parser, command_users
 from flows.prefect_defaults import apply_prefect_defaults
+from flows.run_command import (  # noqa: F401  (exit statuses are part of this module's API)
+    EXIT_FAILED,
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    INTERRUPTED_MESSAGE,
+    command_run,
+    fail,
+)
 from flows.run_settings import Settings, SettingsError, load_settings
 from flows.terminal_text import one_line, terminal_safe
-
-EXIT_OK = 0
-EXIT_FAILED = 2
-EXIT_INCONCLUSIVE = 3
-EXIT_INTERRUPTED = 130  # as a shell reports a program ended by Ctrl-C
-INTERRUPTED_MESSAGE = (
-    "linkpflege: run interrupted; the dataset is as it was before the run "
-    "(a publish cut short is completed by the next run)\n"
-)
 
 # Option name → settings field; the values the user did not give stay out of the flags,
 # so the environment and linkpflege.toml can still supply them.
@@ -60,6 +55,13 @@ RUN_OPTIONS: dict[str, dict[str, Any]] = {
         "type": int,
         "help": "processes that fetch shards of hosts side by side (1; long lists: cores)",
     },
+    "task_runner": {
+        "choices": ["local", "dask"],
+        "help": "where shards run: 'local' (this machine's run process and --fetch-processes) "
+        "or 'dask' (a Dask cluster through Prefect)",
+    },
+    "dask_address": {"help": "the Dask scheduler, tcp://HOST:8786 (default: a local cluster)"},
+    "workers": {"type": int, "help": "worker processes of the local Dask cluster (cores)"},
     "progress": {
         "action": argparse.BooleanOptionalAction,
         "help": "progress bar (default: only on a terminal)",
@@ -192,68 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def fail(message: str, status: int = EXIT_FAILED) -> int:
-    """Print one line naming what failed; the exit status to return."""
-    print(f"linkpflege: {message}", file=sys.stderr)
-    return status
-
-
-def command_run(settings: Settings, flags: dict[str, Any]) -> int:
-    from flows.harvest_flow import RunFailed, load_catalog, nightly_harvest, prepare_data_dir
-
-    # The run-level checks happen here too, so the user gets one line and no traceback
-    # before Prefect even starts.
-    try:
-        prepare_data_dir(settings)
-        load_catalog(settings.catalog)
-    except RunFailed as exc:
-        return fail(str(exc))
-
-    options = {k: str(v) if isinstance(v, Path) else v for k, v in flags.items()}
-    if settings.now is not None:
-        options["now"] = settings.now.isoformat()
-    with _interrupt_ends_run():
-        state = nightly_harvest(options=options, return_state=True)
-    if state.is_completed():
-        for line in state.result().lines():
-            print(line)
-        return EXIT_OK
-    if state.name == "Inconclusive":
-        return fail(state.message or "run inconclusive", EXIT_INCONCLUSIVE)
-    return fail(state.message or f"run ended in state {state.name}")
-
-
-@contextlib.contextmanager
-def _interrupt_ends_run() -> Iterator[None]:
-    """Ctrl-C ends a run at once, with one line, when Prefect runs its own temporary server.
-
-    That server is a child in our process group, so Ctrl-C stops it too; left alone, the
-    flow then kept reporting its crash to the vanished server for minutes, with pages of
-    tracebacks. Leaving at once is safe: whatever a run writes is replaced atomically or
-    journalled and completed by the next run (tests kill runs with SIGKILL at every stage),
-    and worker processes die with the run. With a real Prefect server (PREFECT_API_URL),
-    Prefect's own handling stays, so the server learns that the run crashed.
-    """
-    from prefect.settings import get_current_settings
-
-    own_server = not get_current_settings().api.url  # env or Prefect profile
-    if not own_server or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def leave(signum: int, frame: object) -> None:
-        os.write(sys.stderr.fileno(), INTERRUPTED_MESSAGE.encode())
-        os._exit(EXIT_INTERRUPTED)
-
-    previous = signal.signal(signal.SIGINT, leave)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str, Any]) -> int:
-    from flows.nightly_serve import ServeError, serve_nightly
+    from flows.api_server import ApiServerError
+    from flows.nightly_serve import serve_nightly
 
     options: dict[str, Any] = {}
     for key, value in flags.items():
@@ -273,7 +216,7 @@ def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str,
             ui=not args.no_ui,
             beside=desk_beside(settings),
         )
-    except ServeError as exc:
+    except ApiServerError as exc:
         return fail(str(exc))
     return EXIT_OK
 

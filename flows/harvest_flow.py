@@ -1,17 +1,18 @@
 """The nightly harvest: catalogue → fetch → verify → extract → curated Parquet → report.
 
 The Prefect flow is a thin shell around `harvest()`, a plain function that takes a shard
-runner: the flow runs shards as Prefect tasks in threads, tests run them directly. Tasks
-are coarse (one per shard of hosts, never one per URL) because a Prefect task run costs
-milliseconds and kilobytes, and per-host politeness must live in one place. A shard is
-checked in the run process (`shard_check`) or, with `--fetch-processes`, handed to a fetch
-worker process (`shard_processes`).
+runner: the flow runs shards as Prefect tasks in threads (or on Dask workers,
+`flows.cluster`), tests run them directly. Tasks are coarse (one per shard of hosts, never
+one per URL) because a Prefect task run costs milliseconds and kilobytes, and per-host
+politeness must live in one place. A shard is checked in the run process or, with
+`--fetch-processes`, handed to a fetch worker process (`flows.shards.fetch_processes`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import os
 import sys
@@ -44,6 +45,7 @@ from extractors.urls.redaction import redact_userinfo
 from extractors.verdicts.entry_verdicts import judge_entries
 from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
 from flows.archived_copies import ArchiveNight, add_archived_copies, archive_budget_for
+from flows.cluster import cluster_size, run_shards_on_cluster
 from flows.dataset.raw_capture import prune_captures
 from flows.dataset.review_log import ReviewLogError, read_reviews
 from flows.dataset.run_lock import RunLocked, run_lock
@@ -359,11 +361,13 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     previous_links = {(row.entry_id, row.url): row for row in previous.links}
 
     urls = list(dict.fromkeys(e.url for e in parsed.entries if e.url))
-    processes = settings.fetch_processes
-    shards = shard_by_host(urls, settings.shard_size, minimum=processes)
+    on_cluster = settings.task_runner == "dask"
+    processes = 1 if on_cluster else settings.fetch_processes
+    side_by_side = cluster_size(settings) if on_cluster else processes
+    shards = shard_by_host(urls, settings.shard_size, minimum=side_by_side)
     # Shards run side by side, each with its own client: split the global limit among them
-    # (with fetch processes, as many at once as there are processes).
-    at_once = min(len(shards), processes) if processes > 1 else len(shards)
+    # (with fetch processes or Dask workers, as many at once as there are of those).
+    at_once = min(len(shards), side_by_side) if side_by_side > 1 else len(shards)
     fetch_settings = dataclasses.replace(
         fetch_settings_from(settings),
         concurrency=shard_concurrency(settings.concurrency, at_once),
@@ -481,7 +485,10 @@ def nightly_harvest(options: dict[str, Any] | None = None) -> RunSummary | State
     """
     logger = get_run_logger()
     try:
-        summary = harvest(load_settings(options or {}), run_shards_as_tasks)
+        settings = load_settings(options or {})
+        on_dask = functools.partial(run_shards_on_cluster, on_finished=_finished)
+        runner = on_dask if settings.task_runner == "dask" else run_shards_as_tasks
+        summary = harvest(settings, runner)
     except RunInconclusive as exc:
         logger.error(str(exc))
         return Failed(name="Inconclusive", message=str(exc))

@@ -2,8 +2,8 @@
 
 Prefect schedules only against a real API server — in its ephemeral mode `serve(cron=…)`
 logs "Cannot schedule flows on an ephemeral server" and never runs. So when no
-PREFECT_API_URL is configured, we start a local `prefect server` on 127.0.0.1 ourselves,
-wait until it answers /api/health, serve the deployment against it, and stop it on exit.
+PREFECT_API_URL is configured, we start a local `prefect server` for as long as we serve
+(`flows.api_server`), and stop it on exit.
 """
 
 from __future__ import annotations
@@ -11,73 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
-import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
+from flows.api_server import local_prefect_server
 
 DEPLOYMENT_NAME = "nightly"
-SERVER_START_TIMEOUT_S = 180.0
-
-
-class ServeError(RuntimeError):
-    """The local Prefect server could not be started or did not become healthy."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _prefect_command() -> list[str]:
-    script = Path(sys.executable).with_name("prefect")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "prefect"]
-
-
-@contextlib.contextmanager
-def local_prefect_server(port: int | None = None, *, ui: bool = True) -> Iterator[str]:
-    """Run `prefect server start` on 127.0.0.1 for the duration of the block; yields its API URL."""
-    port = port or _free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
-    command = [*_prefect_command(), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    if not ui:
-        command.append("--no-ui")
-    env = dict(os.environ)
-    env.pop("PREFECT_API_URL", None)
-    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    print(f"linkpflege: starting a local Prefect server on {api_url}", file=sys.stderr)
-    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
-    try:
-        _wait_until_healthy(process, api_url)
-        yield api_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        print("linkpflege: local Prefect server stopped", file=sys.stderr)
-
-
-def _wait_until_healthy(process: subprocess.Popen[bytes], api_url: str) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ServeError(f"prefect server exited with status {process.returncode}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
-                return
-        time.sleep(0.5)
-    raise ServeError(
-        f"prefect server at {api_url} not healthy after {SERVER_START_TIMEOUT_S:.0f} s"
-    )
 
 
 def _stop_on_sigterm() -> None:

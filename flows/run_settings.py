@@ -62,6 +62,11 @@ class Settings:
     analysis_processes: int = 0
     # Processes that fetch shards of hosts side by side (1: the run's own event loop).
     fetch_processes: int = 1
+    # Where shards run: "local" (this process, or --fetch-processes) or "dask" (a Dask
+    # cluster through Prefect: `dask_address`, else a local cluster of `workers` processes).
+    task_runner: str = "local"
+    dask_address: str = ""  # tcp://scheduler:8786; "" starts a local cluster
+    workers: int | None = None  # processes of the local cluster (None: the machine's cores)
     progress: bool | None = None  # None: show a bar only on a terminal
     # Archived copies of broken, soft-404 and moved links (flows.archived_copies).
     archive: bool = True
@@ -151,6 +156,20 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             if lowered in ("0", "false", "no", "off", "nein"):
                 return False
             raise ValueError(value)
+        if name == "task_runner":
+            if str(value).strip().lower() not in TASK_RUNNERS:
+                raise ValueError(value)
+            return str(value).strip().lower()
+        if name == "workers":
+            workers = int(value)
+            if workers < 1:
+                raise ValueError(value)
+            return workers
+        if name == "dask_address":
+            address = str(value).strip()
+            if address and not re.fullmatch(r"(tcp|tls|ucx|inproc)://[^\s/]+", address):
+                raise ValueError(value)
+            return address
         if name == "desk_port":
             port = int(value)
             if not 0 < port < 65536:
@@ -195,6 +214,7 @@ def _convert(name: str, value: Any, origin: str) -> Any:
 
 
 NOTIFY_WHEN = ("worse", "always", "weekly")
+TASK_RUNNERS = ("local", "dask")
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _GERMAN_WEEKDAYS = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
 

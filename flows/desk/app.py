@@ -16,6 +16,7 @@ peer: uvicorn runs without proxy-header rewriting, so X-Forwarded-For cannot for
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 import secrets
@@ -27,6 +28,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -57,6 +59,7 @@ SESSION_COOKIE = "linkpflege_sitzung"
 LOGIN_COOKIE = "linkpflege_anmeldung"  # CSRF token of the sign-in form (before a session)
 PUBLIC_ROUTES = frozenset({"/anmelden"})
 FORM_MAX_CHARS = 4000  # a field longer than this is refused, not stored
+FORM_MAX_BYTES = 64 * 1024  # one field as sent (percent-encoded); the parser stops beyond it
 NOTE_MAX_CHARS = 500
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -76,6 +79,10 @@ class _Desk:
     throttle: LoginThrottle
     now: Callable[[], dt.datetime]
     proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    # One password check at a time: each failure is counted before the next attempt is let
+    # through, so parallel guesses cannot outrun the throttle (nor run many argon2 hashes,
+    # 64 MiB each, at once).
+    sign_in_gate: asyncio.Semaphore
 
     @property
     def accounts_file(self) -> Path:
@@ -97,7 +104,8 @@ class _Desk:
         if not header or not self.from_proxy(request):
             return None
         name = request.headers.get(header, "").strip()
-        return name[:64] or None
+        # Too long is no name at all: cut short, it could become someone else's.
+        return name if 0 < len(name) <= 64 else None
 
     def secure(self, request: Request) -> bool:
         """Cookies are Secure when the browser talks TLS: to us, or to our trusted proxy."""
@@ -113,10 +121,14 @@ class _Desk:
         proxy_name = self.proxy_user(request)
         accounts = read_accounts(self.accounts_file)
         if proxy_name is not None:
-            if session is not None and session.via_proxy and session.user == proxy_name:
-                return session, False
+            # The role is looked up on every request, as for a password session: a changed
+            # or removed account takes effect at once.
             account = find_account(accounts, proxy_name)
             role = account.role if account is not None else "leser"
+            if session is not None:
+                if session.via_proxy and (session.user, session.role) == (proxy_name, role):
+                    return session, False
+                self.sessions.end(session.token)
             return self.sessions.start(proxy_name, role, via_proxy=True), True
         if session is None:
             return None, False
@@ -143,8 +155,18 @@ class _Desk:
                 raise _Refused(403, "Anfrage von einer fremden Seite abgelehnt.")
 
 
+def _same_token(sent: str, expected: str) -> bool:
+    """Constant-time comparison; as bytes, because `compare_digest` raises on non-ASCII str."""
+    return bool(expected) and secrets.compare_digest(
+        sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
 async def _form(request: Request) -> dict[str, str]:
-    form = await request.form(max_files=0, max_fields=20)
+    try:
+        form = await request.form(max_files=0, max_fields=20, max_part_size=FORM_MAX_BYTES)
+    except HTTPException as error:  # too many fields, a field too long, a file
+        raise _Refused(400, "Eingabe zu lang.") from error
     values: dict[str, str] = {}
     for key, value in form.items():
         if not isinstance(value, str) or len(value) > FORM_MAX_CHARS:
@@ -185,7 +207,7 @@ def _protected(
             if request.method == "POST":
                 desk.check_origin(request)
                 form = await _form(request)
-                if not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+                if not _same_token(form.get("csrf", ""), session.csrf):
                     raise _Refused(403, "Formular abgelaufen. Bitte die Seite neu laden.")
                 if changes and session.role != "redaktion":
                     raise _Refused(403, "Mit Lesezugriff lässt sich nichts ändern.")
@@ -254,11 +276,18 @@ def _render_desk(desk: _Desk, session: Session) -> Response:
     return HTMLResponse(render_html_view(build_view(report), desk=view))
 
 
-def _login_page(request: Request, message: str = "", status: int = 200) -> Response:
+def _login_page(desk: _Desk, request: Request, message: str = "", status: int = 200) -> Response:
     token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
     page = render_page("desk-login.html.j2", desk=None, csrf=token, message=message)
     response = HTMLResponse(page, status_code=status)
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/anmelden")
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=desk.secure(request),
+        path="/anmelden",
+    )
     return response
 
 
@@ -273,7 +302,7 @@ def build_routes(desk: _Desk) -> list[Route]:
         if session is not None:
             return RedirectResponse("/", status_code=303)
         note = "Sie sind abgemeldet." if "abgemeldet" in request.query_params else ""
-        return _login_page(request, note)
+        return _login_page(desk, request, note)
 
     async def sign_in(request: Request) -> Response:
         try:
@@ -281,21 +310,27 @@ def build_routes(desk: _Desk) -> list[Route]:
             form = await _form(request)
         except _Refused as error:
             return _refusal(error)
-        expected = request.cookies.get(LOGIN_COOKIE, "")
-        if not expected or not secrets.compare_digest(form.get("csrf", ""), expected):
-            return _login_page(request, "Formular abgelaufen. Bitte noch einmal anmelden.", 403)
+        if not _same_token(form.get("csrf", ""), request.cookies.get(LOGIN_COOKIE, "")):
+            text = "Formular abgelaufen. Bitte noch einmal anmelden."
+            return _login_page(desk, request, text, 403)
         name, password = form.get("name", "").strip(), form.get("password", "")
         address = request.client.host if request.client else "-"
-        wait = desk.throttle.wait_seconds(name, address)
-        if wait > 0:
-            text = f"Zu viele Fehlversuche. Bitte in {int(wait) + 1} Sekunden erneut versuchen."
-            return _login_page(request, text, 429)
-        accounts = await run_in_threadpool(read_accounts, desk.accounts_file)
-        account = await run_in_threadpool(check_password, accounts, name, password)
-        if account is None:
-            desk.throttle.failed(name, address)
-            return _login_page(request, "Name oder Passwort ist falsch.", 401)
+        async with desk.sign_in_gate:
+            wait = desk.throttle.wait_seconds(name, address)
+            if wait > 0:
+                text = f"Zu viele Fehlversuche. Bitte in {int(wait) + 1} Sekunden erneut versuchen."
+                return _login_page(desk, request, text, 429)
+            try:
+                accounts = await run_in_threadpool(read_accounts, desk.accounts_file)
+            except AccountsError as error:
+                return _refusal(_Refused(500, str(error)))
+            account = await run_in_threadpool(check_password, accounts, name, password)
+            if account is None:
+                desk.throttle.failed(name, address)
+                return _login_page(desk, request, "Name oder Passwort ist falsch.", 401)
         desk.throttle.succeeded(name)
+        # A fresh token on every sign-in; whatever session this browser had before ends.
+        desk.sessions.end(request.cookies.get(SESSION_COOKIE))
         session = desk.sessions.start(account.name, account.role)
         response = RedirectResponse("/", status_code=303)
         _set_session_cookie(response, desk, request, session.token)
@@ -391,9 +426,13 @@ def build_routes(desk: _Desk) -> list[Route]:
         Route("/", guard(show_desk, changes=False), methods=["GET"]),
         Route("/report.csv", guard(download, changes=False), methods=["GET"]),
         Route("/report.md", guard(download, changes=False), methods=["GET"]),
-        Route("/eintrag/{entry_id}/geprueft", guard(entry_action(review)), methods=["POST"]),
-        Route("/eintrag/{entry_id}/adresse", guard(entry_action(change_address)), methods=["POST"]),
-        Route("/eintrag/{entry_id}/entfernen", guard(entry_action(remove)), methods=["POST"]),
+        Route("/eintrag/{entry_id:path}/geprueft", guard(entry_action(review)), methods=["POST"]),
+        Route(
+            "/eintrag/{entry_id:path}/adresse",
+            guard(entry_action(change_address)),
+            methods=["POST"],
+        ),
+        Route("/eintrag/{entry_id:path}/entfernen", guard(entry_action(remove)), methods=["POST"]),
     ]
 
 
@@ -443,6 +482,7 @@ def desk_app(
         throttle=LoginThrottle(clock=clock),
         now=now or (lambda: dt.datetime.now(dt.UTC)),
         proxies=tuple(ipaddress.ip_network(n) for n in settings.desk_trusted_proxies),
+        sign_in_gate=asyncio.Semaphore(1),
     )
     app = Starlette(routes=build_routes(desk), middleware=[Middleware(_SecurityHeaders)])
     app.state.desk = desk

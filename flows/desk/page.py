@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from extractors.verdicts.entry_verdicts import german_date
 from flows.desk.catalog_edits import CatalogChange
@@ -20,6 +21,12 @@ ACTION_WORDS = {
     "entfernt": "Eintrag entfernt",
     "geprueft": "geprüft",
 }
+
+
+def entry_path(entry_id: str) -> str:
+    """The URL path of an entry's actions: the id as one percent-encoded segment, so a slash,
+    „?“, „#“, „%“ or a non-ASCII letter in it still reaches the route (`{entry_id:path}`)."""
+    return "/eintrag/" + quote(entry_id, safe="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +56,9 @@ class DeskView:
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
 
+    def entry_path(self, entry_id: str) -> str:
+        return entry_path(entry_id)
+
     def pending_for(self, entry_id: str) -> tuple[str, ...]:
         return self.pending_by_entry.get(entry_id, ())
 
@@ -63,7 +73,9 @@ class DeskView:
             found.append(Proposal(row.suggested_url, label, shown_text(row.suggested_url) + score))
         if http_href(row.archived_url):
             when = f" vom {row.archived_at}" if row.archived_at else ""
-            found.append(Proposal(row.archived_url, f"Archivkopie{when}", row.archived_url))
+            found.append(
+                Proposal(row.archived_url, f"Archivkopie{when}", shown_text(row.archived_url))
+            )
         unique: dict[str, Proposal] = {}
         for proposal in found:
             if proposal.url != row.url:

@@ -11,8 +11,8 @@ import datetime as dt
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import uvicorn
@@ -84,11 +84,21 @@ class DeskWorld:
         return self.catalog.with_name(self.catalog.stem + "-versions")
 
 
-def build_world(root: Path, **settings: object) -> DeskWorld:
-    """Catalogue + one published night + accounts anna, ben (redaktion) and lea (leser)."""
+def build_world(
+    root: Path, *, entry_ids: Mapping[str, str] | None = None, **settings: object
+) -> DeskWorld:
+    """Catalogue + one published night + accounts anna, ben (redaktion) and lea (leser).
+
+    `entry_ids` renames entries (`{"zell": "kurse/2026"}`) in the catalogue and the night."""
+    renamed = dict(entry_ids or {})
+
+    def entry_id(name: str) -> str:
+        return renamed.get(name, name)
+
     root.mkdir(parents=True, exist_ok=True)
     catalog = root / "katalog.csv"
-    catalog.write_text(catalog_csv(CATALOG), encoding="utf-8")
+    entries_in_catalog = tuple(replace(e, entry_id=entry_id(e.entry_id)) for e in CATALOG)
+    catalog.write_text(catalog_csv(entries_in_catalog), encoding="utf-8")
     data_dir = root / "data"
     broken = {
         "health": Health.NOT_FOUND,
@@ -103,16 +113,16 @@ def build_world(root: Path, **settings: object) -> DeskWorld:
         "suggestion_score": 0.91,
     }
     links = [
-        make_link_row(entry_id="zell", url="https://zell.example/weg", **broken),
+        make_link_row(entry_id=entry_id("zell"), url="https://zell.example/weg", **broken),
         make_link_row(
-            entry_id="umzug",
+            entry_id=entry_id("umzug"),
             url="https://alt.example/seite",
             health=Health.MOVED,
             http_status=301,
             final_url="https://neu.example/seite",
         ),
         make_link_row(
-            entry_id="alt",
+            entry_id=entry_id("alt"),
             url="https://alt.example/flyer.pdf",
             link_label="Flyer",
             title=HOSTILE_TITLE,
@@ -120,20 +130,29 @@ def build_world(root: Path, **settings: object) -> DeskWorld:
             content_date=dt.date(2015, 11, 3),
             age_days=4041,
         ),
-        make_link_row(entry_id="gut", url="https://gut.example/"),
+        make_link_row(entry_id=entry_id("gut"), url="https://gut.example/"),
     ]
     entries = [
         make_entry_verdict(
-            entry_id="zell", verdict=Verdict.BROKEN, provider="Stadt Zell", title="Sprachkurse"
+            entry_id=entry_id("zell"),
+            verdict=Verdict.BROKEN,
+            provider="Stadt Zell",
+            title="Sprachkurse",
         ),
         make_entry_verdict(
-            entry_id="umzug", verdict=Verdict.REVIEW, provider="Kreis Umzug", title="Lotsen"
+            entry_id=entry_id("umzug"),
+            verdict=Verdict.REVIEW,
+            provider="Kreis Umzug",
+            title="Lotsen",
         ),
         make_entry_verdict(
-            entry_id="alt", verdict=Verdict.STALE, provider="Stadt Alt", title=HOSTILE_TITLE
+            entry_id=entry_id("alt"),
+            verdict=Verdict.STALE,
+            provider="Stadt Alt",
+            title=HOSTILE_TITLE,
         ),
         make_entry_verdict(
-            entry_id="gut", verdict=Verdict.OK, provider="Kreis Gut", title="Alles gut"
+            entry_id=entry_id("gut"), verdict=Verdict.OK, provider="Kreis Gut", title="Alles gut"
         ),
     ]
     publish(data_dir / "curated", RUN_DATE, links, entries)

@@ -29,9 +29,9 @@ ROUTES = {
     ("GET", "/"),
     ("GET", "/report.csv"),
     ("GET", "/report.md"),
-    ("POST", "/eintrag/{entry_id}/geprueft"),
-    ("POST", "/eintrag/{entry_id}/adresse"),
-    ("POST", "/eintrag/{entry_id}/entfernen"),
+    ("POST", "/eintrag/{entry_id:path}/geprueft"),
+    ("POST", "/eintrag/{entry_id:path}/adresse"),
+    ("POST", "/eintrag/{entry_id:path}/entfernen"),
 }
 
 
@@ -124,7 +124,7 @@ def test_the_route_list_is_complete(world: DeskWorld) -> None:
 
 @pytest.mark.parametrize(("method", "path"), sorted(r for r in ROUTES if r[1] not in PUBLIC_ROUTES))
 def test_every_route_refuses_without_a_session(desk: str, world: DeskWorld, method: str, path: str):
-    url = path.replace("{entry_id}", "zell")
+    url = path.replace("{entry_id:path}", "zell")
     with client(desk) as stranger:
         answer = stranger.request(
             method, url, data={"csrf": "x", "seen": "x", "new_url": "https://evil.example/"}
