@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import logging
 import os
+import shutil
 import sys
 import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,19 +34,18 @@ from extractors.facts.title_site_names import strip_repeated_site_names
 from extractors.health.link_health import classify
 from extractors.health.run_outcome import judge_run
 from extractors.records import (
-    CatalogEntry,
     EntryVerdict,
     FetchResult,
     Health,
+    LinkHealth,
     LinkRow,
     PageFacts,
     SuggestionRow,
 )
-from extractors.urls.redaction import redact_userinfo
 from extractors.verdicts.entry_verdicts import judge_entries
 from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
 from flows.archived_copies import ArchiveNight, add_archived_copies, archive_budget_for
-from flows.cluster import cluster_size, run_shards_on_cluster
+from flows.cluster import cluster_size, night_rows_on_cluster
 from flows.dataset.raw_capture import prune_captures
 from flows.dataset.review_log import ReviewLogError, read_reviews
 from flows.dataset.run_lock import RunLocked, run_lock
@@ -71,6 +71,7 @@ from flows.run_settings import Settings, SettingsError, fetch_settings_from, loa
 from flows.shards.analysis_pool import AnalysisPool
 from flows.shards.check import Shard, ShardJob, observe_shard, shard_by_host, shard_concurrency
 from flows.shards.fetch_processes import ShardProcesses, ShardWorkerDied
+from flows.shards.night_parts import redact_for_storage, remove_stale_staging, staging_dir
 
 FLOW_NAME = "linkpflege-nightly"
 
@@ -289,29 +290,6 @@ def run_shards_as_tasks(
     return observations
 
 
-def redact_for_storage(
-    entries: Sequence[CatalogEntry], observed: Mapping[str, Observation]
-) -> tuple[list[CatalogEntry], dict[str, Observation]]:
-    """Entries and observations with credentials in URLs masked (`http://***@host/…`).
-
-    URLs are fetched as the catalogue gives them (userinfo becomes Basic auth), but
-    from here on – rows, verdicts, removals, the dataset and the report – a link is
-    known by its masked URL, so `user:secret@` is never stored or printed. Masking
-    is stable, so last night's rows still match tonight's.
-    """
-    masked_entries = [
-        dataclasses.replace(entry, url=redact_userinfo(entry.url)) if entry.url else entry
-        for entry in entries
-    ]
-    masked_observed = {
-        redact_userinfo(url): dataclasses.replace(
-            obs, fetch=dataclasses.replace(obs.fetch, url=redact_userinfo(obs.fetch.url))
-        )
-        for url, obs in observed.items()
-    }
-    return masked_entries, masked_observed
-
-
 def _log(message: str, level: int = logging.INFO) -> None:
     try:
         get_run_logger().log(level, message)
@@ -341,6 +319,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
             _warn(f"{path}: publish interrupted by a crash, completed now")
         for stray in settings.raw_dir.rglob(".*.tmp"):  # captures of a crashed shard
             stray.unlink(missing_ok=True)
+        remove_stale_staging(settings.curated_dir)
     except (DatasetError, OSError) as exc:
         raise RunFailed(str(exc)) from exc
     parsed = load_catalog(settings.catalog)
@@ -359,6 +338,8 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     for problem in reviews.problems:
         _warn(problem)
     previous_links = {(row.entry_id, row.url): row for row in previous.links}
+    policy = StalenessPolicy(settings.stale_after_days, settings.confirm_after_nights)
+    staging = staging_dir(settings.curated_dir, run_date, uuid.uuid4().hex[:12])
 
     urls = list(dict.fromkeys(e.url for e in parsed.entries if e.url))
     on_cluster = settings.task_runner == "dask"
@@ -382,7 +363,12 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
             analysis_processes=settings.analysis_processes,
         )
         validators = conditional_validators(previous.links)
-        if processes > 1:
+        if on_cluster:  # the night streams back as parts of link rows (flows.cluster)
+            night_rows = night_rows_on_cluster(
+                shards, job, validators, parsed.entries, previous_links, policy, staging,
+                on_finished=_finished,
+            )  # fmt: skip
+        elif processes > 1:
             with ShardProcesses(processes, _finished) as _shard_processes:
                 observed = dict(run_shards(shards, job, validators))
         else:
@@ -397,12 +383,15 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
         _progress = None
         _analysis = None
         _shard_processes = None
-    missing = [url for url in urls if url not in observed]
-    for url in missing:  # a fetcher bug must not silently drop a link
-        fallback = FetchResult(url=url, error=Health.CONNECTION_ERROR, error_detail="not checked")
-        observed[url] = Observation(fallback, classify(fallback), PageFacts())
-
-    judgement = judge_run((url, obs.health) for url, obs in observed.items())
+    if on_cluster:
+        entries, rows = redact_for_storage(parsed.entries, {})[0], night_rows
+        checked = [(r.url, LinkHealth(r.health, r.http_status)) for r in rows if r.url and r.health]
+    else:
+        for url in [url for url in urls if url not in observed]:  # a bug must not drop a link
+            fallback = FetchResult(url, error=Health.CONNECTION_ERROR, error_detail="not checked")
+            observed[url] = Observation(fallback, classify(fallback), PageFacts())
+        checked = [(url, obs.health) for url, obs in observed.items()]
+    judgement = judge_run(checked)
     if judgement.inconclusive:
         raise RunInconclusive(
             f"run inconclusive, nothing published: {judgement.reason}; "
@@ -410,18 +399,18 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
             + inconclusive_message(settings, run_date, judgement.reason, _warn)
         )
 
-    entries, observed = redact_for_storage(parsed.entries, observed)
-    policy = StalenessPolicy(settings.stale_after_days, settings.confirm_after_nights)
-    rows = [
-        build_link_row(
-            entry,
-            observed.get(entry.url) if entry.url else None,
-            previous_links.get((entry.entry_id, entry.url or None)),
-            run_date=run_date,
-            policy=policy,
-        )
-        for entry in entries
-    ]
+    if not on_cluster:
+        entries, observed = redact_for_storage(parsed.entries, observed)
+        rows = [
+            build_link_row(
+                entry,
+                observed.get(entry.url) if entry.url else None,
+                previous_links.get((entry.entry_id, entry.url or None)),
+                run_date=run_date,
+                policy=policy,
+            )
+            for entry in entries
+        ]
     # Site names only the night's titles together reveal (a segment on several pages of a host).
     rows = strip_repeated_site_names(rows)
     # Archived copies, then lost pages' new addresses: one archive allowance for the night.
@@ -452,6 +441,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
         report_files = render_report(report, settings.curated_dir, latest=previous.update_latest)
     except (DatasetError, OSError) as exc:
         raise RunFailed(str(exc)) from exc
+    shutil.rmtree(staging, ignore_errors=True)  # the night's parts are in the tables now
     publish_report_artifacts(report, report_files)
     message = morning_message(
         settings, report, report_files.html, latest=previous.update_latest, log=_warn
@@ -486,9 +476,7 @@ def nightly_harvest(options: dict[str, Any] | None = None) -> RunSummary | State
     logger = get_run_logger()
     try:
         settings = load_settings(options or {})
-        on_dask = functools.partial(run_shards_on_cluster, on_finished=_finished)
-        runner = on_dask if settings.task_runner == "dask" else run_shards_as_tasks
-        summary = harvest(settings, runner)
+        summary = harvest(settings, run_shards_as_tasks)  # on Dask: flows.cluster instead
     except RunInconclusive as exc:
         logger.error(str(exc))
         return Failed(name="Inconclusive", message=str(exc))

@@ -14,7 +14,7 @@ import signal
 import sys
 from typing import Any
 
-from flows.api_server import local_prefect_server
+from flows.api_server import configured_api_url, local_prefect_server
 
 DEPLOYMENT_NAME = "nightly"
 
@@ -44,9 +44,15 @@ def serve_nightly(
     with contextlib.ExitStack() as stack:
         if beside is not None:
             stack.enter_context(beside)
-        if not os.environ.get("PREFECT_API_URL"):
-            os.environ["PREFECT_API_URL"] = stack.enter_context(local_prefect_server(ui=ui))
-        # Imported only now: Prefect reads PREFECT_API_URL when it builds its settings.
+        if not configured_api_url():
+            api_url = stack.enter_context(local_prefect_server(ui=ui))
+            # The environment for the flow-run processes the runner starts; the settings
+            # context for this process, whose Prefect settings may be built already (the
+            # desk imports the flow module before we get here).
+            os.environ["PREFECT_API_URL"] = api_url
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            stack.enter_context(temporary_settings({PREFECT_API_URL: api_url}))
         from prefect.schedules import Cron, Interval
 
         from flows.harvest_flow import nightly_harvest
@@ -54,7 +60,7 @@ def serve_nightly(
         schedule = Interval(interval_seconds) if interval_seconds else Cron(cron, timezone=timezone)
         print(
             f"linkpflege: serving deployment {nightly_harvest.name}/{DEPLOYMENT_NAME} "
-            f"against {os.environ['PREFECT_API_URL']} "
+            f"against {configured_api_url()} "
             + (f"every {interval_seconds} s" if interval_seconds else f"on '{cron}' ({timezone})"),
             file=sys.stderr,
         )

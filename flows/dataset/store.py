@@ -292,7 +292,7 @@ def _read_table(path: Path, schema: pa.Schema) -> pa.Table | None:
 def read_links(curated_dir: Path) -> list[LinkRow]:
     """The latest links table as records; empty when there is none yet."""
     table = _read_table(curated_dir / LINKS_FILE, LINKS_SCHEMA)
-    return [] if table is None else _link_rows(table)
+    return [] if table is None else link_rows_of(table)
 
 
 def history_nights(curated_dir: Path) -> list[dt.date]:
@@ -315,10 +315,11 @@ def read_history_night(curated_dir: Path, night: dt.date) -> list[LinkRow]:
     table = table.append_column(
         pa.field("run_date", pa.date32()), pa.array([night] * table.num_rows, pa.date32())
     ).select(LINKS_SCHEMA.names)
-    return _link_rows(table)
+    return link_rows_of(table)
 
 
-def _link_rows(table: pa.Table) -> list[LinkRow]:
+def link_rows_of(table: pa.Table) -> list[LinkRow]:
+    """Link rows from a table of the links schema (a part of the night, or a stored night)."""
     rows = []
     for record in table.to_pylist():
         record["redirect_chain"] = tuple(

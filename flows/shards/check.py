@@ -84,6 +84,7 @@ def observe_shard(
     analysis: AnalysisPool,
     on_finished: Callable[[str], None],
     warn: Callable[[str], None],
+    on_observed: Callable[[str, Observation], None] | None = None,
 ) -> list[tuple[str, Observation]]:
     """Fetch one shard of hosts; capture, classify and extract each answer as it arrives.
 
@@ -127,6 +128,12 @@ def observe_shard(
             done = analysis.submit(observe, result, job.run_date)
             done.add_done_callback(release)
             done.add_done_callback(lambda _, url=result.url: on_finished(url))
+            if on_observed is not None:  # a journal of finished URLs (flows.shards.night_parts)
+                done.add_done_callback(
+                    lambda future, url=result.url: (
+                        on_observed(url, future.result()) if future.exception() is None else None
+                    )
+                )
             # Kept without its body, for the fallback should the analysis fail.
             pending.append((dataclasses.replace(result, body=b""), len(result.body), done))
 

@@ -112,8 +112,10 @@ def test_local_cluster_run_equals_the_single_process_run(tmp_path: Path) -> None
     rows = links_without_timings(tmp_path / "dask")
     assert len(rows) == len(urls) and {row["health"] for row in rows} == {"ok", "not_found"}
     assert rows == links_without_timings(tmp_path / "single")
-    # WARC captures were written by the workers, one per shard, into the shared data dir.
+    # WARC captures were written by the workers, one per shard, into the shared data dir;
+    # the night's parts are gone once they are in the tables.
     assert list((tmp_path / "dask" / "raw").rglob("*.warc.gz"))
+    assert not list((tmp_path / "dask" / "curated").glob(".night-*"))
 
 
 def test_unreachable_scheduler_is_one_line_and_status_2(tmp_path: Path) -> None:

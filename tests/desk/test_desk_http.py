@@ -379,3 +379,14 @@ def test_proxy_header_signs_in_only_from_a_trusted_address(
     with running_desk(elsewhere.settings, clock) as base, client(base) as stranger:
         answer = stranger.get("/", headers={"X-Remote-User": "anna", "X-Forwarded-For": "10.0.0.1"})
         assert answer.status_code == 303 and answer.headers["location"] == "/anmelden"
+
+
+def test_a_failed_morning_message_is_shown_at_the_desk(desk: str, world: DeskWorld) -> None:
+    state = world.settings.curated_dir / "notify-state.json"
+    state.write_text(
+        '{"ok": false, "night": "2026-11-26", "error": "failed, sent to 0 of 1 (SMTP 554)"}',
+        encoding="utf-8",
+    )
+    page = signed_in(desk, "lea").get("/").text
+    assert "Die Morgennachricht zum Lauf vom 26.11.2026 konnte nicht zugestellt werden" in page
+    assert "SMTP 554" in page

@@ -1,0 +1,101 @@
+"""The night as parts: a shard's rows written as Parquet and read back unchanged, the
+journal that lets a shard checked once more skip the URLs an earlier attempt finished
+(their host is not asked again), a torn journal record, and the staging folder's cleanup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from local_web import LocalWeb, Reply
+
+from extractors.records import CatalogEntry
+from extractors.verdicts.link_rows import StalenessPolicy
+from flows.cluster import shard_on_worker
+from flows.fetch.settings import FetchSettings
+from flows.shards.check import ShardJob
+from flows.shards.night_parts import (
+    ObservationJournal,
+    read_parts,
+    remove_stale_staging,
+    row_context,
+    shard_key,
+    staging_dir,
+)
+
+RUN_DATE = dt.date(2026, 11, 26)
+POLICY = StalenessPolicy(stale_after_days=730, confirm_after_nights=2)
+PAGE = "<html lang='de'><title>Seite {n}</title><main><p>Stand: 03.11.2025</p></main></html>"
+
+
+@pytest.fixture
+def web() -> LocalWeb:
+    with LocalWeb() as local:
+        for n in range(6):
+            local.route(f"/seite-{n}", Reply.html(PAGE.format(n=n)))
+        yield local
+
+
+def job(tmp_path: Path) -> ShardJob:
+    settings = FetchSettings(concurrency=4, per_host_interval=0, allow_private_addresses=True)
+    return ShardJob(settings, RUN_DATE, tmp_path / "raw", retention_nights=30)
+
+
+def catalogue(urls: list[str]) -> dict[str, list[CatalogEntry]]:
+    return {
+        url: [CatalogEntry(n + 2, f"e{n}", "Stadt", f"Eintrag {n}", url=url)]
+        for n, url in enumerate(urls)
+    }
+
+
+def test_a_shard_writes_its_rows_as_a_part_the_flow_reads_back(web: LocalWeb, tmp_path: Path):
+    urls = tuple(web.url(f"/seite-{n}") for n in range(6))
+    context = row_context(urls, catalogue(list(urls)), {}, RUN_DATE, POLICY)
+    staging = staging_dir(tmp_path / "curated", RUN_DATE, "run1")
+    part = shard_on_worker(urls, job(tmp_path), {}, context, staging)
+    assert (part.urls_fetched, part.urls_from_journal) == (6, 0)
+    rows = read_parts([part.part])
+    assert sorted(row.url for row in rows) == sorted(urls)
+    assert {row.title for row in rows} == {f"Seite {n}" for n in range(6)}
+    assert {row.health.value for row in rows if row.health} == {"ok"}
+
+
+def test_a_shard_checked_again_does_not_ask_for_journalled_urls(web: LocalWeb, tmp_path: Path):
+    urls = tuple(web.url(f"/seite-{n}") for n in range(6))
+    context = row_context(urls, catalogue(list(urls)), {}, RUN_DATE, POLICY)
+    staging = staging_dir(tmp_path / "curated", RUN_DATE, "run1")
+    first = shard_on_worker(urls[:4], job(tmp_path), {}, context, staging)
+    # The worker of the first attempt died after four URLs: its journal holds them. The
+    # shard (all six URLs) is checked once more under the same name.
+    journal = staging / f"journal-{shard_key(urls[:4])}.bin"
+    journal.rename(staging / f"journal-{shard_key(urls)}.bin")
+    first.part.unlink()
+    before = {path: web.count(path) for path in (f"/seite-{n}" for n in range(6))}
+    again = shard_on_worker(urls, job(tmp_path), {}, context, staging)
+    assert (again.urls_fetched, again.urls_from_journal) == (2, 4)
+    asked = {path: web.count(path) - count for path, count in before.items()}
+    assert asked == {"/seite-0": 0, "/seite-1": 0, "/seite-2": 0, "/seite-3": 0,
+                     "/seite-4": 1, "/seite-5": 1}  # fmt: skip
+    assert sorted(row.url for row in read_parts([again.part])) == sorted(urls)
+
+
+def test_a_torn_journal_record_ends_the_journal_not_the_shard(web: LocalWeb, tmp_path: Path):
+    urls = tuple(web.url(f"/seite-{n}") for n in range(2))
+    context = row_context(urls, catalogue(list(urls)), {}, RUN_DATE, POLICY)
+    staging = tmp_path / "staging"
+    shard_on_worker(urls, job(tmp_path), {}, context, staging)
+    journal = ObservationJournal(staging / f"journal-{shard_key(urls)}.bin")
+    whole = journal.path.read_bytes()
+    journal.path.write_bytes(whole[:-7])  # the worker died while writing the last record
+    assert len(journal.recorded()) == 1
+
+
+def test_stale_staging_folders_are_removed(tmp_path: Path):
+    curated = tmp_path / "curated"
+    left = staging_dir(curated, RUN_DATE, "crashed")
+    (left / "part-x.parquet").parent.mkdir(parents=True)
+    (left / "part-x.parquet").write_bytes(b"x")
+    (curated / "links.parquet").write_bytes(b"keep")
+    remove_stale_staging(curated)
+    assert not left.exists() and (curated / "links.parquet").exists()
