@@ -69,7 +69,14 @@ from flows.report.render import ReportFiles, write_report
 from flows.report.view import ReportInput
 from flows.run_settings import Settings, SettingsError, fetch_settings_from, load_settings
 from flows.shards.analysis_pool import AnalysisPool
-from flows.shards.check import Shard, ShardJob, observe_shard, shard_by_host, shard_concurrency
+from flows.shards.check import (
+    Shard,
+    ShardJob,
+    observe_shard,
+    shard_by_host,
+    shard_concurrency,
+    shards_at_once,
+)
 from flows.shards.fetch_processes import ShardProcesses, ShardWorkerDied
 from flows.shards.night_parts import redact_for_storage, remove_stale_staging, staging_dir
 
@@ -346,9 +353,8 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     processes = 1 if on_cluster else settings.fetch_processes
     side_by_side = cluster_size(settings) if on_cluster else processes
     shards = shard_by_host(urls, settings.shard_size, minimum=side_by_side)
-    # Shards run side by side, each with its own client: split the global limit among them
-    # (with fetch processes or Dask workers, as many at once as there are of those).
-    at_once = min(len(shards), side_by_side) if side_by_side > 1 else len(shards)
+    # Shards run side by side, each with its own client: split the global limit among them.
+    at_once = shards_at_once(len(shards), side_by_side, per_worker=on_cluster or processes > 1)
     fetch_settings = dataclasses.replace(
         fetch_settings_from(settings),
         concurrency=shard_concurrency(settings.concurrency, at_once),

@@ -71,6 +71,12 @@ def shard_by_host(urls: Sequence[str], shard_size: int, minimum: int = 1) -> lis
     return [tuple(shard) for shard in shards if shard]
 
 
+def shards_at_once(shards: int, workers: int, *, per_worker: bool) -> int:
+    """How many shards are checked side by side: every shard at once in the run's own
+    threads, else one per worker process (fetch processes, Dask workers: `per_worker`)."""
+    return min(shards, workers) if per_worker else shards
+
+
 def shard_concurrency(concurrency: int, shards_at_once: int) -> int:
     """Each of the shards checked side by side gets its part of the global limit."""
     return max(1, concurrency // max(1, shards_at_once))

@@ -99,3 +99,13 @@ def test_stale_staging_folders_are_removed(tmp_path: Path):
     (curated / "links.parquet").write_bytes(b"keep")
     remove_stale_staging(curated)
     assert not left.exists() and (curated / "links.parquet").exists()
+
+
+def test_one_dask_worker_gets_the_whole_concurrency():
+    from flows.shards.check import shard_concurrency, shards_at_once
+
+    # 25 shards on one Dask worker run one after the other: each gets all 64 requests.
+    assert shard_concurrency(64, shards_at_once(25, 1, per_worker=True)) == 64
+    assert shard_concurrency(64, shards_at_once(25, 2, per_worker=True)) == 32
+    # In the run's own threads all shards run at once and share the limit.
+    assert shard_concurrency(64, shards_at_once(4, 1, per_worker=False)) == 16
