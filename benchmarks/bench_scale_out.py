@@ -71,7 +71,7 @@ from bench_link_check import (
     wait_for_quiet,
     write_catalog,
 )
-from sim_web import READY_PREFIX, SimLink, SimWeb, SimWebConfig, add_web_options
+from sim_web import SimLink, SimWeb, SimWebConfig, add_web_options
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
@@ -117,21 +117,8 @@ def wide_addresses() -> Iterator[None]:
 class WideSimWeb(SimWeb):
     """`SimWeb`, its server started through this script (`sim-web` mode) on more hosts."""
 
-    def __enter__(self) -> WideSimWeb:
-        command = [sys.executable, str(Path(__file__).resolve()), "sim-web"]
-        self._process = subprocess.Popen(
-            [*command, *self.config.arguments()],
-            stdout=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # a Ctrl-C in the benchmark reaches us, not the server
-        )
-        assert self._process.stdout is not None
-        line = self._process.stdout.readline()
-        if not line.startswith(READY_PREFIX):
-            self._stop()
-            raise RuntimeError(f"simulated web did not start: {line!r}")
-        self.port = int(line[len(READY_PREFIX) :])
-        return self
+    def _server_command(self) -> list[str]:
+        return [sys.executable, str(Path(__file__).resolve()), "sim-web"]
 
     def links(self, count: int) -> list[SimLink]:
         with wide_addresses():

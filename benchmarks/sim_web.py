@@ -515,9 +515,13 @@ class SimWeb:
         self._process: subprocess.Popen[str] | None = None
         self.port = 0
 
+    def _server_command(self) -> list[str]:
+        """The server process's command line before its options (subclasses serve more)."""
+        return [self._python, str(Path(__file__).resolve())]
+
     def __enter__(self) -> SimWeb:
         self._process = subprocess.Popen(
-            [self._python, str(Path(__file__).resolve()), *self.config.arguments()],
+            [*self._server_command(), *self.config.arguments()],
             stdout=subprocess.PIPE,
             text=True,
             start_new_session=True,  # a Ctrl-C in the benchmark reaches us, not the server

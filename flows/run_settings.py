@@ -160,24 +160,16 @@ def _convert(name: str, value: Any, origin: str) -> Any:
             if str(value).strip().lower() not in TASK_RUNNERS:
                 raise ValueError(value)
             return str(value).strip().lower()
-        if name == "workers":
-            workers = int(value)
-            if workers < 1:
-                raise ValueError(value)
-            return workers
         if name == "dask_address":
             address = str(value).strip()
             if address and not re.fullmatch(r"(tcp|tls|ucx|inproc)://[^\s/]+", address):
                 raise ValueError(value)
             return address
-        if name == "desk_port":
-            port = int(value)
-            if not 0 < port < 65536:
-                raise ValueError(value)
-            return port
-        if field_type == "int":
+        if field_type in ("int", "int | None"):
             number = int(value)
-            if number < (0 if name in _ZERO_ALLOWED else 1):
+            if number < (0 if name in _ZERO_ALLOWED else 1) or (
+                name == "desk_port" and number > 65535
+            ):
                 raise ValueError(value)
             return number
         if field_type == "float":

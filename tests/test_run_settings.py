@@ -50,3 +50,29 @@ def test_now_date_means_that_day_in_berlin():
     assert late.run_date() == dt.date(2026, 11, 26)
     with pytest.raises(SettingsError):
         parse_now("gestern")
+
+
+def test_dask_and_desk_settings_are_checked() -> None:
+    from flows.run_settings import SettingsError, load_settings
+
+    settings = load_settings(
+        {"task_runner": "DASK", "dask_address": "tcp://scheduler:8786", "workers": "4"},
+        environ={"LINKPFLEGE_DESK_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16"},
+    )
+    assert (settings.task_runner, settings.dask_address, settings.workers) == (
+        "dask",
+        "tcp://scheduler:8786",
+        4,
+    )
+    assert settings.desk_trusted_proxies == ("10.0.0.5/32", "10.1.0.0/16")
+    for bad in (
+        {"task_runner": "ray"},
+        {"dask_address": "http://scheduler:8786"},
+        {"workers": "0"},
+        {"desk_port": "70000"},
+        {"desk_proxy_header": "X-User: admin"},
+        {"desk_url": "javascript:alert(1)"},
+        {"desk_trusted_proxies": "nirgendwo"},
+    ):
+        with pytest.raises(SettingsError):
+            load_settings(bad, environ={})

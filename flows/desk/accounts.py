@@ -17,13 +17,14 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from argon2 import Parameters, PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from flows.desk.file_replace import replace_file
 
 ROLES = ("redaktion", "leser")
 MIN_PASSWORD_LENGTH = 10
@@ -274,23 +275,7 @@ def _write(path: Path, accounts: Mapping[str, Account]) -> None:
     """Replace the file whole: a temporary file (0600) in the same directory, synced, renamed."""
     users = [asdict(a) for a in sorted(accounts.values(), key=lambda a: a.name.lower())]
     text = json.dumps({"format": FORMAT, "users": users}, ensure_ascii=False, indent=2) + "\n"
-    temporary: str | None = None
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-        temporary = None
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # the rename itself survives a crash
-        finally:
-            os.close(directory)
+        replace_file(path, text.encode("utf-8"))  # mkstemp's 0600: the file holds hashes
     except OSError as exc:
         raise AccountsError(f"{path}: cannot write accounts ({exc.strerror})") from exc
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)

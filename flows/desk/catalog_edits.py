@@ -32,7 +32,6 @@ import itertools
 import json
 import os
 import stat
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from extractors.catalog.reader import (
     parse_catalog,
     valid_http_url,
 )
+from flows.desk.file_replace import replace_file
 from flows.report.csv_report import _csv_cell
 
 ACTIONS = ("adresse", "entfernt", "geprueft")  # geprueft: a review, the catalogue unchanged
@@ -590,27 +590,10 @@ def _save_version(paths: _Paths, data: bytes, now: dt.datetime, mode: int) -> st
 
 
 def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    temporary: str | None = None
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fchmod(stream.fileno(), mode)  # mkstemp makes 0600; keep the file's bits
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-        temporary = None
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # the rename itself survives a crash
-        finally:
-            os.close(directory)
+        replace_file(path, data, mode)  # the catalogue keeps its permission bits
     except OSError as exc:
         raise EditError(f"{path}: Katalogdatei nicht schreibbar ({exc.strerror})") from exc
-    finally:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
 
 
 @contextlib.contextmanager

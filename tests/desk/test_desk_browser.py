@@ -9,17 +9,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from desk.desk_world import CHEAP_HASHER, PASSWORDS, DeskWorld, build_world, running_desk
+from desk.desk_world import PASSWORDS, DeskWorld, running_desk
 from headless_chrome import INSTALLED, NOT_INSTALLED, chrome, quit_chrome
 
 from extractors.catalog.reader import parse_catalog
-from flows.desk import accounts
 
-pytestmark = pytest.mark.skipif(not INSTALLED, reason=NOT_INSTALLED)
+pytestmark = [
+    pytest.mark.skipif(not INSTALLED, reason=NOT_INSTALLED),
+    pytest.mark.usefixtures("cheap_hashes"),
+]
 pytest.importorskip("selenium.webdriver", reason="selenium missing: pip install -e '.[dev]'")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
@@ -30,16 +31,6 @@ def submit(driver: Any, button: Any) -> None:
     """Click a form's button and wait until the next page has replaced this one."""
     button.click()
     WebDriverWait(driver, 10).until(expected_conditions.staleness_of(button))
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "_hasher", lambda: CHEAP_HASHER)
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> DeskWorld:
-    return build_world(tmp_path)
 
 
 @pytest.fixture

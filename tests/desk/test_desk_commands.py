@@ -16,18 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
-from desk.desk_world import CHEAP_HASHER, build_world
+from desk.desk_world import build_world
 from local_web import closed_port
 
 from flows import cli
-from flows.desk import accounts
 from flows.desk.server import desk_beside
 from flows.run_settings import load_settings
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "_hasher", lambda: CHEAP_HASHER)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 def test_users_through_the_command_line(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -18,10 +18,7 @@ from desk.test_desk_http import audit_rows, catalogue_urls, client, hidden, sign
 from flows.desk import accounts
 from flows.desk.page import entry_path
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "_hasher", lambda: CHEAP_HASHER)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 def form_fields(page: str, action: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from desk.desk_world import CHEAP_HASHER, PASSWORDS, DeskWorld, FakeClock, build_world, running_desk
+from desk.desk_world import PASSWORDS, DeskWorld, FakeClock, build_world, running_desk
 from starlette.routing import Route
 
 from extractors.catalog.reader import parse_catalog
@@ -34,15 +34,7 @@ ROUTES = {
     ("POST", "/eintrag/{entry_id:path}/entfernen"),
 }
 
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "_hasher", lambda: CHEAP_HASHER)
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> DeskWorld:
-    return build_world(tmp_path)
+pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 
 @pytest.fixture
