@@ -20,7 +20,6 @@ part is and reads the night's rows from the parts.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 import tempfile
@@ -32,9 +31,8 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from extractors.health.link_health import classify
-from extractors.records import CatalogEntry, FetchResult, Health, LinkRow, PageFacts
-from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
+from extractors.records import CatalogEntry, LinkRow
+from extractors.verdicts.link_rows import StalenessPolicy, build_link_row
 from flows.fetch.settings import Validators
 from flows.run_settings import Settings
 from flows.shards.analysis_pool import AnalysisPool
@@ -42,6 +40,7 @@ from flows.shards.check import Shard, ShardJob, observe_shard
 from flows.shards.night_parts import (
     ObservationJournal,
     RowContext,
+    not_checked,
     read_parts,
     redact_for_storage,
     row_context,
@@ -225,11 +224,7 @@ def night_rows_on_cluster(
     for entry, masked in zip(catalog, redact_for_storage(catalog, {})[0], strict=True):
         row = by_link.get((masked.entry_id, masked.url or None))
         if row is None:
-            observed: dict[str, Observation] = {}
-            if entry.url:  # a shard that lost a link must not drop it silently
-                fetch = FetchResult(url=entry.url, error=Health.CONNECTION_ERROR)
-                fetch = dataclasses.replace(fetch, error_detail="not checked")
-                observed[entry.url] = Observation(fetch, classify(fetch), PageFacts())
+            observed = {entry.url: not_checked(entry.url)} if entry.url else {}
             masked_observed = redact_for_storage((), observed)[1]
             row = build_link_row(
                 masked,

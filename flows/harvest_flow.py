@@ -31,15 +31,12 @@ from prefect.states import Failed, State
 from extractors.catalog.reader import CatalogError, CatalogParse, parse_catalog
 from extractors.catalog.removals import removed_entries, removed_links
 from extractors.facts.title_site_names import strip_repeated_site_names
-from extractors.health.link_health import classify
 from extractors.health.run_outcome import judge_run
 from extractors.records import (
     EntryVerdict,
-    FetchResult,
     Health,
     LinkHealth,
     LinkRow,
-    PageFacts,
     SuggestionRow,
 )
 from extractors.verdicts.entry_verdicts import judge_entries
@@ -78,7 +75,12 @@ from flows.shards.check import (
     shards_at_once,
 )
 from flows.shards.fetch_processes import ShardProcesses, ShardWorkerDied
-from flows.shards.night_parts import redact_for_storage, remove_stale_staging, staging_dir
+from flows.shards.night_parts import (
+    not_checked,
+    redact_for_storage,
+    remove_stale_staging,
+    staging_dir,
+)
 
 FLOW_NAME = "linkpflege-nightly"
 
@@ -393,9 +395,8 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
         entries, rows = redact_for_storage(parsed.entries, {})[0], night_rows
         checked = [(r.url, LinkHealth(r.health, r.http_status)) for r in rows if r.url and r.health]
     else:
-        for url in [url for url in urls if url not in observed]:  # a bug must not drop a link
-            fallback = FetchResult(url, error=Health.CONNECTION_ERROR, error_detail="not checked")
-            observed[url] = Observation(fallback, classify(fallback), PageFacts())
+        for url in [url for url in urls if url not in observed]:
+            observed[url] = not_checked(url)
         checked = [(url, obs.health) for url, obs in observed.items()]
     judgement = judge_run(checked)
     if judgement.inconclusive:

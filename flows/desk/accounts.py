@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
@@ -24,7 +22,7 @@ from pathlib import Path
 from argon2 import Parameters, PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from flows.desk.file_replace import replace_file
+from flows.desk.file_replace import exclusive_lock, replace_file
 
 ROLES = ("redaktion", "leser")
 MIN_PASSWORD_LENGTH = 10
@@ -259,16 +257,14 @@ def verify_password(
 def _locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `users.json.lock` beside the file (readers need none: the
     file is only ever replaced whole)."""
+    held = contextlib.ExitStack()
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        lock = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        held.enter_context(exclusive_lock(path.with_name(path.name + ".lock"), 0o600))
     except OSError as exc:
         raise AccountsError(f"{path}: cannot lock accounts ({exc.strerror})") from exc
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with held:
         yield
-    finally:
-        os.close(lock)  # closing releases the lock
 
 
 def _write(path: Path, accounts: Mapping[str, Account]) -> None:

@@ -25,7 +25,6 @@ import contextlib
 import csv
 import dataclasses
 import datetime as dt
-import fcntl
 import hashlib
 import io
 import itertools
@@ -45,7 +44,7 @@ from extractors.catalog.reader import (
     parse_catalog,
     valid_http_url,
 )
-from flows.desk.file_replace import replace_file
+from flows.desk.file_replace import exclusive_lock, replace_file
 from flows.report.csv_report import _csv_cell
 
 ACTIONS = ("adresse", "entfernt", "geprueft")  # geprueft: a review, the catalogue unchanged
@@ -547,15 +546,13 @@ def _edit(
 
 @contextlib.contextmanager
 def _locked(paths: _Paths) -> Iterator[None]:
+    held = contextlib.ExitStack()
     try:
-        lock = os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o644)
+        held.enter_context(exclusive_lock(paths.lock, 0o644))
     except OSError as exc:
         raise EditError(f"{paths.lock}: Sperrdatei nicht anlegbar ({exc.strerror})") from exc
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with held:
         yield
-    finally:
-        os.close(lock)  # closing releases the lock
 
 
 def _problem_count(data: bytes, source: str) -> int:

@@ -1,14 +1,18 @@
-"""Replacing a small file whole: the desk's accounts and the catalogue it edits.
+"""Replacing a small file whole, under an exclusive lock: the desk's accounts and the
+catalogue it edits.
 
 Written to a temporary file beside the target, synced, renamed over it, and the folder
 synced, so a reader sees the old file or the new one, never half of one, also after a crash.
+Writers hold `exclusive_lock` on a lock file beside it, so two never lose each other's change.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -35,3 +39,15 @@ def replace_file(path: Path, data: bytes, mode: int | None = None) -> None:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock_file: Path, mode: int) -> Iterator[None]:
+    """Hold `flock(LOCK_EX)` on `lock_file` (created with `mode`); OSError when it cannot be
+    created."""
+    lock = os.open(lock_file, os.O_RDWR | os.O_CREAT, mode)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(lock)  # closing releases the lock

@@ -14,6 +14,7 @@ from flows.desk.catalog_edits import CatalogChange
 from flows.report.safe_text import http_href, shown_text
 from flows.report.view import RowView
 from flows.report.wording import ReportSection
+from flows.run_settings import BERLIN
 
 ROLE_LABELS = {"redaktion": "Redaktion", "leser": "Lesezugriff"}
 ACTION_WORDS = {
@@ -84,14 +85,8 @@ class DeskView:
 
 
 def _when(moment: dt.datetime) -> str:
-    local = moment.astimezone(_berlin())
+    local = moment.astimezone(BERLIN)  # editors read times in their own zone
     return f"{german_date(local.date())}, {local:%H:%M} Uhr"
-
-
-def _berlin() -> dt.tzinfo:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Europe/Berlin")
 
 
 def pending_lines(

@@ -30,7 +30,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from extractors.records import CatalogEntry, LinkRow
+from extractors.health.link_health import classify
+from extractors.records import CatalogEntry, FetchResult, Health, LinkRow, PageFacts
 from extractors.urls.redaction import redact_userinfo
 from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
 from flows.dataset.store import link_rows_of, links_table
@@ -60,6 +61,12 @@ def redact_for_storage(
         for url, obs in observed.items()
     }
     return masked_entries, masked_observed
+
+
+def not_checked(url: str) -> Observation:
+    """The observation of a URL a shard did not return: a bug must not drop a link silently."""
+    fetch = FetchResult(url=url, error=Health.CONNECTION_ERROR, error_detail="not checked")
+    return Observation(fetch, classify(fetch), PageFacts())
 
 
 @dataclass(frozen=True, slots=True)
