@@ -53,11 +53,11 @@ RUN_OPTIONS: dict[str, dict[str, Any]] = {
     },
     "fetch_processes": {
         "type": int,
-        "help": "processes that fetch shards of hosts side by side (1; long lists: cores)",
+        "help": "deprecated: N above 1 means --task-runner dask --workers N",
     },
     "task_runner": {
         "choices": ["local", "dask"],
-        "help": "where shards run: 'local' (this machine's run process and --fetch-processes) "
+        "help": "where shards run: 'local' (threads of the run process) "
         "or 'dask' (a Dask cluster through Prefect)",
     },
     "dask_address": {"help": "the Dask scheduler, tcp://HOST:8786 (default: a local cluster)"},

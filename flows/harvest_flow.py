@@ -1,31 +1,30 @@
 """The nightly harvest: catalogue → fetch → verify → extract → curated Parquet → report.
 
 The Prefect flow is a thin shell around `harvest()`, a plain function that takes a shard
-runner: the flow runs shards as Prefect tasks in threads (or on Dask workers,
-`flows.cluster`), tests run them directly. Tasks are coarse (one per shard of hosts, never
-one per URL) because a Prefect task run costs milliseconds and kilobytes, and per-host
-politeness must live in one place. A shard is checked in the run process or, with
-`--fetch-processes`, handed to a fetch worker process (`flows.shards.fetch_processes`).
+runner: the flow runs shards as Prefect tasks through its task runner — threads of the run
+process, or Dask workers (`--task-runner dask`, `flows.cluster`) — and tests run them
+directly. Tasks are coarse (one per shard of hosts, never one per URL) because a Prefect
+task run costs milliseconds and kilobytes, and per-host politeness must live in one place.
+Wherever it runs, a shard writes its link rows as a part of the night and the flow reads
+the night from the parts (`flows.shards.night_parts`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 import os
 import shutil
 import sys
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from prefect.states import Failed, State
 
 from extractors.catalog.reader import CatalogError, CatalogParse, parse_catalog
@@ -33,6 +32,7 @@ from extractors.catalog.removals import removed_entries, removed_links
 from extractors.facts.title_site_names import strip_repeated_site_names
 from extractors.health.run_outcome import judge_run
 from extractors.records import (
+    CatalogEntry,
     EntryVerdict,
     Health,
     LinkHealth,
@@ -40,9 +40,9 @@ from extractors.records import (
     SuggestionRow,
 )
 from extractors.verdicts.entry_verdicts import judge_entries
-from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
+from extractors.verdicts.link_rows import StalenessPolicy
 from flows.archived_copies import ArchiveNight, add_archived_copies, archive_budget_for
-from flows.cluster import cluster_size, night_rows_on_cluster
+from flows.cluster import cluster_size
 from flows.dataset.raw_capture import prune_captures
 from flows.dataset.review_log import ReviewLogError, read_reviews
 from flows.dataset.run_lock import RunLocked, run_lock
@@ -65,28 +65,27 @@ from flows.report.history import verdict_history_from
 from flows.report.render import ReportFiles, write_report
 from flows.report.view import ReportInput
 from flows.run_settings import Settings, SettingsError, fetch_settings_from, load_settings
-from flows.shards.analysis_pool import AnalysisPool
-from flows.shards.check import (
-    Shard,
-    ShardJob,
-    observe_shard,
-    shard_by_host,
-    shard_concurrency,
-    shards_at_once,
+from flows.shard_tasks import (
+    ShardRunner,
+    ShardsCannotRun,
+    run_shards_directly,
+    shard_runner,
+    shards_of_this_run,
+    warn,
 )
-from flows.shards.fetch_processes import ShardProcesses, ShardWorkerDied
+from flows.shards.analysis_pool import AnalysisPool
+from flows.shards.check import Shard, ShardJob, shard_by_host, shard_concurrency, shards_at_once
 from flows.shards.night_parts import (
-    not_checked,
+    ShardTask,
+    night_rows,
+    read_parts,
     redact_for_storage,
     remove_stale_staging,
+    row_context,
     staging_dir,
 )
 
 FLOW_NAME = "linkpflege-nightly"
-
-ShardRunner = Callable[
-    [Sequence[Shard], ShardJob, Mapping[str, Validators]], list[tuple[str, Observation]]
-]
 
 
 class RunFailed(RuntimeError):
@@ -182,15 +181,6 @@ def load_catalog(path: Path) -> CatalogParse:
         raise RunFailed(str(exc)) from exc
 
 
-# The progress display lives outside task parameters: Prefect records task inputs, and a
-# terminal object is neither hashable nor meaningful there.
-_progress: ProgressDisplay | None = None
-# The run's analysis workers, shared by its shards; for the same reason not a parameter.
-_analysis: AnalysisPool | None = None
-# The run's fetch worker processes (`--fetch-processes` above 1), else None.
-_shard_processes: ShardProcesses | None = None
-
-
 def report_input(
     settings: Settings,
     run_date: dt.date,
@@ -250,64 +240,38 @@ def conditional_validators(previous: Sequence[LinkRow]) -> dict[str, Validators]
     return validators
 
 
-def check_shard_urls(
-    urls: Shard, job: ShardJob, validators: Mapping[str, Validators]
-) -> list[tuple[str, Observation]]:
-    """Check one shard: in a fetch worker process if the run has them, else right here."""
-    if _shard_processes is not None:
-        return _shard_processes.check(urls, job, validators)
-    pool = _analysis
-    assert pool is not None, "check_shard_urls runs inside harvest()"
-    return observe_shard(urls, job, validators, analysis=pool, on_finished=_finished, warn=_warn)
+def shard_tasks(
+    shards: Sequence[Shard],
+    job: ShardJob,
+    validators: Mapping[str, Validators],
+    previous_links: Mapping[tuple[str, str | None], LinkRow],
+    catalog: Sequence[CatalogEntry],
+    policy: StalenessPolicy,
+    staging: Path,
+) -> list[ShardTask]:
+    """Each shard with what it needs to write its rows: its catalogue rows, last night's
+    rows of its links, and its URLs' validators for conditional requests."""
+    entries_by_url: dict[str, list[CatalogEntry]] = {}
+    for entry in catalog:
+        if entry.url:
+            entries_by_url.setdefault(entry.url, []).append(entry)
+    return [
+        ShardTask(
+            shard,
+            job,
+            {url: validators[url] for url in shard if url in validators},
+            row_context(shard, entries_by_url, previous_links, job.run_date, policy),
+            staging,
+        )
+        for shard in shards
+    ]
 
 
-def _finished(url: str) -> None:
-    if _progress is not None:
-        _progress.finished(url)
-
-
-check_shard = task(
-    check_shard_urls, name="check-shard", cache_policy=NO_CACHE, persist_result=False
-)
-
-
-def run_shards_directly(
-    shards: Sequence[Shard], job: ShardJob, validators: Mapping[str, Validators]
-) -> list[tuple[str, Observation]]:
-    def shard_validators(shard: Shard) -> dict[str, Validators]:
-        return {url: validators[url] for url in shard if url in validators}
-
-    if _shard_processes is not None:  # side by side, one per worker process
-        futures = [_shard_processes.submit(s, job, shard_validators(s)) for s in shards]
-        return [pair for future in futures for pair in future.result()]
-    observations: list[tuple[str, Observation]] = []
-    for shard in shards:
-        observations.extend(check_shard_urls(shard, job, shard_validators(shard)))
-    return observations
-
-
-def run_shards_as_tasks(
-    shards: Sequence[Shard], job: ShardJob, validators: Mapping[str, Validators]
-) -> list[tuple[str, Observation]]:
-    def shard_validators(shard: Shard) -> dict[str, Validators]:
-        return {url: validators[url] for url in shard if url in validators}
-
-    futures = [check_shard.submit(shard, job, shard_validators(shard)) for shard in shards]
-    observations: list[tuple[str, Observation]] = []
-    for future in futures:
-        observations.extend(future.result())
-    return observations
-
-
-def _log(message: str, level: int = logging.INFO) -> None:
+def _log(message: str) -> None:
     try:
-        get_run_logger().log(level, message)
+        get_run_logger().info(message)
     except Exception:  # outside a flow run (or in a worker thread) there is no run logger
         print(f"linkpflege: {message}", file=sys.stderr)
-
-
-def _warn(message: str) -> None:
-    _log(message, logging.WARNING)
 
 
 def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -> RunSummary:
@@ -315,27 +279,31 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
     prepare_data_dir(settings)
     try:
         with run_lock(settings.data_dir, dt.datetime.now(dt.UTC)):
-            return _harvest_locked(settings, run_shards)
+            # The night's parts: read into the tables, or of a run that ended early, gone.
+            staging = staging_dir(settings.data_dir, settings.run_date(), uuid.uuid4().hex[:12])
+            try:
+                return _harvest_locked(settings, run_shards, staging)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
     except RunLocked as exc:
         raise RunFailed(str(exc)) from exc
 
 
-def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
-    global _progress, _analysis, _shard_processes
+def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) -> RunSummary:
     run_date = settings.run_date()
     try:
         for path in recover_interrupted_publish(settings.curated_dir):
-            _warn(f"{path}: publish interrupted by a crash, completed now")
+            warn(f"{path}: publish interrupted by a crash, completed now")
         for stray in settings.raw_dir.rglob(".*.tmp"):  # captures of a crashed shard
             stray.unlink(missing_ok=True)
-        remove_stale_staging(settings.curated_dir)
+        remove_stale_staging(settings.data_dir)
     except (DatasetError, OSError) as exc:
         raise RunFailed(str(exc)) from exc
     parsed = load_catalog(settings.catalog)
     # Problem messages already start with "line N:".
     problems = tuple(f"{settings.catalog}: {p.message}" for p in parsed.problems)
     for problem in problems:
-        _warn(problem)
+        warn(problem)
     if not parsed.entries:
         raise RunFailed(f"{settings.catalog}: no usable catalogue rows")
 
@@ -345,79 +313,62 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
     except (DatasetError, ReviewLogError) as exc:
         raise RunFailed(str(exc)) from exc
     for problem in reviews.problems:
-        _warn(problem)
+        warn(problem)
     previous_links = {(row.entry_id, row.url): row for row in previous.links}
     policy = StalenessPolicy(settings.stale_after_days, settings.confirm_after_nights)
-    staging = staging_dir(settings.curated_dir, run_date, uuid.uuid4().hex[:12])
 
     urls = list(dict.fromkeys(e.url for e in parsed.entries if e.url))
     on_cluster = settings.task_runner == "dask"
-    processes = 1 if on_cluster else settings.fetch_processes
-    side_by_side = cluster_size(settings) if on_cluster else processes
+    side_by_side = cluster_size(settings) if on_cluster else 1
     shards = shard_by_host(urls, settings.shard_size, minimum=side_by_side)
     # Shards run side by side, each with its own client: split the global limit among them.
-    at_once = shards_at_once(len(shards), side_by_side, per_worker=on_cluster or processes > 1)
+    at_once = shards_at_once(len(shards), side_by_side, per_worker=on_cluster)
     fetch_settings = dataclasses.replace(
         fetch_settings_from(settings),
         concurrency=shard_concurrency(settings.concurrency, at_once),
     )
-    _progress = ProgressDisplay(urls, enabled=settings.progress)
+    job = ShardJob(
+        fetch_settings,
+        run_date,
+        settings.raw_dir,
+        settings.raw_retention_nights,
+        analysis_processes=settings.analysis_processes,
+    )
+    validators = conditional_validators(previous.links)
+    tasks = shard_tasks(shards, job, validators, previous_links, parsed.entries, policy, staging)
+    progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
-        job = ShardJob(
-            fetch_settings,
-            run_date,
-            settings.raw_dir,
-            settings.raw_retention_nights,
-            analysis_processes=settings.analysis_processes,
-        )
-        validators = conditional_validators(previous.links)
-        if on_cluster:  # the night streams back as parts of link rows (flows.cluster)
-            night_rows = night_rows_on_cluster(
-                shards, job, validators, parsed.entries, previous_links, policy, staging,
-                on_finished=_finished,
-            )  # fmt: skip
-        elif processes > 1:
-            with ShardProcesses(processes, _finished) as _shard_processes:
-                observed = dict(run_shards(shards, job, validators))
+        if on_cluster:  # the shards' analysis happens on the workers
+            with shards_of_this_run(progress, None):
+                parts = run_shards(tasks)
         else:
-            with AnalysisPool(settings.analysis_processes) as _analysis:
-                observed = dict(run_shards(shards, job, validators))
-    except ShardWorkerDied as exc:
+            with (
+                AnalysisPool(settings.analysis_processes) as analysis,
+                shards_of_this_run(progress, analysis),
+            ):
+                parts = run_shards(tasks)
+    except ShardsCannotRun as exc:
+        raise RunFailed(str(exc)) from exc
+    except OSError as exc:  # a shard could not write its part of the night
         raise RunFailed(
-            f"{exc}; previous dataset in {settings.curated_dir} left as it was"
+            f"{exc.filename or staging}: cannot write the night's rows ({exc.strerror or exc}); "
+            f"previous dataset in {settings.curated_dir} left as it was"
         ) from exc
     finally:
-        _progress.close()
-        _progress = None
-        _analysis = None
-        _shard_processes = None
-    if on_cluster:
-        entries, rows = redact_for_storage(parsed.entries, {})[0], night_rows
-        checked = [(r.url, LinkHealth(r.health, r.http_status)) for r in rows if r.url and r.health]
-    else:
-        for url in [url for url in urls if url not in observed]:
-            observed[url] = not_checked(url)
-        checked = [(url, obs.health) for url, obs in observed.items()]
-    judgement = judge_run(checked)
+        progress.close()
+    entries = redact_for_storage(parsed.entries, {})[0]
+    rows = night_rows(
+        read_parts([part.part for part in parts]), parsed.entries, previous_links, run_date, policy
+    )
+    checked = {row.url: LinkHealth(row.health, row.http_status) for row in rows if row.health}
+    judgement = judge_run(list(checked.items()))
     if judgement.inconclusive:
         raise RunInconclusive(
             f"run inconclusive, nothing published: {judgement.reason}; "
             f"previous dataset in {settings.curated_dir} left as it was; message: "
-            + inconclusive_message(settings, run_date, judgement.reason, _warn)
+            + inconclusive_message(settings, run_date, judgement.reason, warn)
         )
 
-    if not on_cluster:
-        entries, observed = redact_for_storage(parsed.entries, observed)
-        rows = [
-            build_link_row(
-                entry,
-                observed.get(entry.url) if entry.url else None,
-                previous_links.get((entry.entry_id, entry.url or None)),
-                run_date=run_date,
-                policy=policy,
-            )
-            for entry in entries
-        ]
     # Site names only the night's titles together reveal (a segment on several pages of a host).
     rows = strip_repeated_site_names(rows)
     # Archived copies, then lost pages' new addresses: one archive allowance for the night.
@@ -448,10 +399,9 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner) -> RunSummary:
         report_files = render_report(report, settings.curated_dir, latest=previous.update_latest)
     except (DatasetError, OSError) as exc:
         raise RunFailed(str(exc)) from exc
-    shutil.rmtree(staging, ignore_errors=True)  # the night's parts are in the tables now
     publish_report_artifacts(report, report_files)
     message = morning_message(
-        settings, report, report_files.html, latest=previous.update_latest, log=_warn
+        settings, report, report_files.html, latest=previous.update_latest, log=warn
     )
     if previous.update_latest:
         for night in prune_captures(settings.raw_dir, run_date, settings.raw_retention_nights):
@@ -483,7 +433,7 @@ def nightly_harvest(options: dict[str, Any] | None = None) -> RunSummary | State
     logger = get_run_logger()
     try:
         settings = load_settings(options or {})
-        summary = harvest(settings, run_shards_as_tasks)  # on Dask: flows.cluster instead
+        summary = harvest(settings, shard_runner(settings))
     except RunInconclusive as exc:
         logger.error(str(exc))
         return Failed(name="Inconclusive", message=str(exc))

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flows.run_settings import Settings
+from flows.run_settings import Settings, deprecation_notices
 
 EXIT_OK = 0
 EXIT_FAILED = 2
@@ -43,28 +43,29 @@ def command_run(settings: Settings, flags: dict[str, Any]) -> int:
         load_catalog(settings.catalog)
     except RunFailed as exc:
         return fail(str(exc))
-    harvest_flow = nightly_harvest
+    for notice in deprecation_notices(settings):
+        print(f"linkpflege: {notice}", file=sys.stderr)
     if settings.task_runner == "dask":
-        from flows.cluster import ClusterError, check_cluster, dask_task_runner
+        from flows.cluster import ClusterError, check_cluster, require_dask
 
         if settings.dask_address and not configured_api_url():
             return fail(
                 "--dask-address needs PREFECT_API_URL: a Prefect server that this machine "
                 "and every Dask worker can reach (set it here and in the workers' environment)"
             )
-        try:
+        try:  # before Prefect starts: one line at once (the flow checks again, for serve)
+            require_dask()
             if settings.dask_address:
                 check_cluster(settings)
         except ClusterError as exc:
             return fail(str(exc))
-        harvest_flow = nightly_harvest.with_options(task_runner=dask_task_runner(settings))
 
     options = {k: str(v) if isinstance(v, Path) else v for k, v in flags.items()}
     if settings.now is not None:
         options["now"] = settings.now.isoformat()
     try:
         with _api_server_for_the_run() as own_server, _interrupt_ends_run(own_server):
-            state = harvest_flow(options=options, return_state=True)
+            state = nightly_harvest(options=options, return_state=True)
     except ApiServerError as exc:
         return fail(str(exc))
     if state.is_completed():

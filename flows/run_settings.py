@@ -60,10 +60,10 @@ class Settings:
     shard_size: int = 2000
     # Worker processes that classify pages and extract facts; 0: a thread of the run itself.
     analysis_processes: int = 0
-    # Processes that fetch shards of hosts side by side (1: the run's own event loop).
+    # Deprecated: above 1 it means task_runner "dask" with that many `workers`.
     fetch_processes: int = 1
-    # Where shards run: "local" (this process, or --fetch-processes) or "dask" (a Dask
-    # cluster through Prefect: `dask_address`, else a local cluster of `workers` processes).
+    # Where shards run: "local" (threads of the run process) or "dask" (a Dask cluster
+    # through Prefect: `dask_address`, else a local cluster of `workers` processes).
     task_runner: str = "local"
     dask_address: str = ""  # tcp://scheduler:8786; "" starts a local cluster
     workers: int | None = None  # processes of the local cluster (None: the machine's cores)
@@ -261,7 +261,22 @@ def load_settings(
         if value is not None:
             values[name] = _convert(name, value, "--" + name.replace("_", "-"))
 
+    # The run's own pool of fetch processes gave way to a local Dask cluster (the same
+    # throughput in the benchmark, one mechanism instead of two); old settings keep working.
+    if values.get("fetch_processes", 1) > 1 and "task_runner" not in values:
+        values["task_runner"] = "dask"
+        values.setdefault("workers", values["fetch_processes"])
     return dataclasses.replace(Settings(), **values)
+
+
+def deprecation_notices(settings: Settings) -> list[str]:
+    """One line for each deprecated setting in use, saying what to use instead."""
+    if settings.fetch_processes > 1:
+        return [
+            f"fetch_processes ({settings.fetch_processes}) is deprecated and now means "
+            f"--task-runner dask --workers {settings.fetch_processes}; use those instead"
+        ]
+    return []
 
 
 def fetch_settings_from(settings: Settings) -> FetchSettings:

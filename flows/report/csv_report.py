@@ -1,11 +1,12 @@
 """The report as CSV for German Excel: one row per link, UTF-8 with BOM, `;`, dates TT.MM.JJJJ,
-and a leading apostrophe against formula injection.
+and a leading apostrophe against formula injection. Rows are formatted one at a time
+(`stream_csv_view`), so the table of a large catalogue need never be one string.
 """
 
 from __future__ import annotations
 
 import csv
-import io
+from collections.abc import Iterator
 
 from flows.report.view import ReportInput, ReportView, build_view
 from flows.report.wording import SECTION_HEADINGS, ReportSection
@@ -58,11 +59,23 @@ def render_csv(report: ReportInput) -> str:
     return render_csv_view(build_view(report))
 
 
+class _Line:
+    """A stand-in file for `csv.writer`: `writerow` returns what `write` returns, so each
+    formatted row comes back as a string instead of piling up in a buffer."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
 def render_csv_view(view: ReportView) -> str:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(_CSV_HEADERS)
+    return "".join(stream_csv_view(view))
+
+
+def stream_csv_view(view: ReportView) -> Iterator[str]:
+    """`render_csv_view` row by row (the BOM first), formatted as they are consumed."""
+    writer = csv.writer(_Line(), delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    yield "\ufeff"
+    yield writer.writerow(_CSV_HEADERS)
     # Every link, also the "In Ordnung" rows the page leaves out of a very large catalogue.
     for section in ReportSection:
         for row in view.all_rows:
@@ -101,5 +114,4 @@ def render_csv_view(view: ReportView) -> str:
                 row.suggestion_score,
                 view.run_date,
             ]
-            writer.writerow([_csv_cell(cell) for cell in cells])
-    return buffer.getvalue()
+            yield writer.writerow([_csv_cell(cell) for cell in cells])

@@ -1,12 +1,14 @@
 """The report as one self-contained HTML page: Jinja2 templates under flows/report/templates/ with
 autoescape on, and a strict Content-Security-Policy that admits only our own inline
-stylesheet and script, by hash.
+stylesheet and script, by hash. The page is rendered in pieces (`stream_html_view`), so a
+large report can go to its file without ever being one string; `render_html_view` joins them.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -75,15 +77,25 @@ def render_html(report: ReportInput) -> str:
 def render_html_view(view: ReportView, desk: object | None = None) -> str:
     """The report page; with `desk` (the desk's page context: who is signed in, the CSRF
     token, each entry's fingerprint, pending changes) each row also carries its forms."""
-    return render_page("report.html.j2", desk=desk, report=view, ok_rows_max=OK_ROWS_MAX)
+    return "".join(stream_html_view(view, desk))
+
+
+def stream_html_view(view: ReportView, desk: object | None = None) -> Iterator[str]:
+    """The report page of `render_html_view` in pieces, rendered as they are consumed."""
+    return stream_page("report.html.j2", desk=desk, report=view, ok_rows_max=OK_ROWS_MAX)
 
 
 def render_page(template_name: str, *, desk: object | None, **context: object) -> str:
     """One of our templates with the report's stylesheet, script and policy."""
+    return "".join(stream_page(template_name, desk=desk, **context))
+
+
+def stream_page(template_name: str, *, desk: object | None, **context: object) -> Iterator[str]:
+    """`render_page` in pieces: Jinja2 renders the next piece only when it is asked for."""
     css, _ = _stylesheet()
     script, _ = _script()
     template = _environment().get_template(template_name)
-    return template.render(
+    return template.generate(
         # Our own files, not data: their hashes are in the CSP, so not a byte may change.
         css=Markup(css),
         script=Markup(script),

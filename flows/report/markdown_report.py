@@ -1,10 +1,11 @@
 """The report as Markdown tables (GitHub-flavoured), with harvested text escaped so it cannot
-end a cell or add markup, HTML or links.
+end a cell or add markup, HTML or links. Lines are made one at a time (`stream_markdown_view`),
+so a large report need never be one string.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from extractors.verdicts.entry_verdicts import GERMAN_VERDICT_LABELS, VERDICT_PRIORITY
 from flows.report.assessment import Action
@@ -51,10 +52,11 @@ def _md_link(text: str, href: str | None) -> str:
     return f"[{_md(text)}]({destination})"
 
 
-def _md_table(headers: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> list[str]:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines.extend("| " + " | ".join(cell or " " for cell in row) + " |" for row in rows)
-    return lines
+def _md_table(headers: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> Iterator[str]:
+    yield "| " + " | ".join(headers) + " |"
+    yield "|" + "---|" * len(headers)
+    for row in rows:
+        yield "| " + " | ".join(cell or " " for cell in row) + " |"
 
 
 def _md_actions(actions: tuple[Action, ...]) -> str:
@@ -83,53 +85,71 @@ def render_markdown(report: ReportInput) -> str:
 
 
 def render_markdown_view(view: ReportView) -> str:
-    lines = [f"# {view.title}", ""]
-    lines.append(f"Lauf vom {view.run_date}, erstellt am {view.generated}.  ")
-    lines.append(f"Katalog: {_md(view.catalog_name)}  ")
-    lines.append(
-        "Stand: " + ("**nicht aussagekräftig**" if view.inconclusive_reason else "vollständig")
-    )
-    lines.append("")
+    return "".join(stream_markdown_view(view))
+
+
+def stream_markdown_view(view: ReportView) -> Iterator[str]:
+    """`render_markdown_view` line by line: each line but the first comes with the newline
+    before it, so the pieces join to exactly the page (no newline at its end)."""
+    lines = _md_lines(view)
+    yield next(lines)
+    for line in lines:
+        yield "\n" + line
+
+
+def _md_lines(view: ReportView) -> Iterator[str]:
+    yield f"# {view.title}"
+    yield ""
+    yield f"Lauf vom {view.run_date}, erstellt am {view.generated}.  "
+    yield f"Katalog: {_md(view.catalog_name)}  "
+    yield "Stand: " + ("**nicht aussagekräftig**" if view.inconclusive_reason else "vollständig")
+    yield ""
     if view.inconclusive_reason:
-        lines.append(
+        yield (
             f"> **Achtung: Dieser Lauf war nicht aussagekräftig.** {_md(view.inconclusive_reason)} "
             "Es wurde kein Link herabgestuft."
         )
-        lines.append("")
+        yield ""
     if view.delivery_failure:
-        lines += [f"> {_md(view.delivery_failure)}", ""]
+        yield f"> {_md(view.delivery_failure)}"
+        yield ""
 
-    lines += ["## Übersicht", ""]
+    yield "## Übersicht"
+    yield ""
     compared = f"Veränderung zum {view.compared_with}" if view.compared_with else "Veränderung"
-    lines += _md_table(
+    yield from _md_table(
         ("Befund", "Einträge", compared),
         [(count.label, str(count.count), count.change or "–") for count in view.counts]
         + [("**Gesamt**", f"**{view.entries_total}** ({view.links_total} Links)", "")],
     )
-    lines.append("")
-    lines.append(
-        "Links nach Abschnitt: "
-        + " · ".join(f"{section.heading} {section.rows_total}" for section in view.sections)
+    yield ""
+    yield "Links nach Abschnitt: " + " · ".join(
+        f"{section.heading} {section.rows_total}" for section in view.sections
     )
-    lines.append("")
+    yield ""
 
     if len(view.chart.nights) > 1:
         recent = view.chart.nights[-7:]
-        lines += ["## Verlauf", ""]
-        lines += _md_table(
+        yield "## Verlauf"
+        yield ""
+        yield from _md_table(
             ("Nacht", *(GERMAN_VERDICT_LABELS[v] for v in VERDICT_PRIORITY)),
             [(night, *(str(n) for n in numbers)) for night, numbers in recent],
         )
-        lines.append("")
+        yield ""
 
-    lines += _md_changes(view)
+    yield from _md_changes(view)
 
     for section in view.sections:
-        lines += [f"## {section.heading} ({section.rows_total})", "", section.intro, ""]
+        yield f"## {section.heading} ({section.rows_total})"
+        yield ""
+        yield section.intro
+        yield ""
         if not section.rows:
-            lines += ["Keine Links.", ""]
+            yield "Keine Links."
+            yield ""
             continue
-        rows = [
+        rows = (
             (
                 _md(row.provider),
                 _md(row.entry_title),
@@ -140,39 +160,44 @@ def render_markdown_view(view: ReportView) -> str:
                 _md_actions(row.actions),
             )
             for row in section.rows
-        ]
-        lines += _md_table(
+        )
+        yield from _md_table(
             ("Anbieter", "Eintrag", "Link", "Was ist los", "Seit", "Belege", "Maßnahme"), rows
         )
         if section.rows_total > len(section.rows):
-            lines.append("")
-            lines.append(
-                f"… und {section.rows_total - len(section.rows)} weitere (siehe report.csv)."
-            )
-        lines.append("")
-    return "\n".join(lines)
+            yield ""
+            yield f"… und {section.rows_total - len(section.rows)} weitere (siehe report.csv)."
+        yield ""
 
 
-def _md_changes(view: ReportView) -> list[str]:
+def _md_changes(view: ReportView) -> Iterator[str]:
     if view.first_night:
-        return ["Erster Lauf: noch kein Vergleich mit dem Vortag möglich.", ""]
-    lines = [f"## Neu seit gestern ({len(view.new_since_yesterday)})", ""]
+        yield "Erster Lauf: noch kein Vergleich mit dem Vortag möglich."
+        yield ""
+        return
+    yield f"## Neu seit gestern ({len(view.new_since_yesterday)})"
+    yield ""
     if view.new_since_yesterday:
-        new_rows = [
-            (_md(change.provider), _md(change.title), change.now_label, change.before_label)
-            for change in view.new_since_yesterday
-        ]
-        lines += _md_table(("Anbieter", "Eintrag", "Heute", "Gestern"), new_rows)
+        yield from _md_table(
+            ("Anbieter", "Eintrag", "Heute", "Gestern"),
+            (
+                (_md(change.provider), _md(change.title), change.now_label, change.before_label)
+                for change in view.new_since_yesterday
+            ),
+        )
     else:
-        lines.append("Keine.")
-    lines += ["", f"## Behoben seit gestern ({len(view.fixed_since_yesterday)})", ""]
+        yield "Keine."
+    yield ""
+    yield f"## Behoben seit gestern ({len(view.fixed_since_yesterday)})"
+    yield ""
     if view.fixed_since_yesterday:
-        fixed_rows = [
-            (_md(change.provider), _md(change.title), change.before_label)
-            for change in view.fixed_since_yesterday
-        ]
-        lines += _md_table(("Anbieter", "Eintrag", "Gestern"), fixed_rows)
+        yield from _md_table(
+            ("Anbieter", "Eintrag", "Gestern"),
+            (
+                (_md(change.provider), _md(change.title), change.before_label)
+                for change in view.fixed_since_yesterday
+            ),
+        )
     else:
-        lines.append("Keine.")
-    lines.append("")
-    return lines
+        yield "Keine."
+    yield ""

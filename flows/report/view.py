@@ -11,6 +11,7 @@ the functions that fill them change together, and the cleaning and capping happe
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from flows.report.assessment import (
     link_assessment,
     link_evidence,
 )
-from flows.report.safe_text import REASON_MAX_CHARS, http_href, shown_text
+from flows.report.safe_text import REASON_MAX_CHARS, TEXT_MAX_CHARS, http_href, shown_text
 from flows.report.wording import (
     SECTION_HEADINGS,
     SECTION_INTROS,
@@ -200,8 +201,18 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# The view holds a row per catalogue link, so what repeats across rows (dates, statuses, the
+# same sentence) is interned, and harvested text that needed no cleaning stays the input's own
+# string: a copy per row would cost ~100 MB at 50,000 links.
 def _date_text(day: dt.date | None) -> str:
-    return german_date(day) if day else ""
+    return sys.intern(german_date(day)) if day else ""
+
+
+def _shown(text: str | None, limit: int = TEXT_MAX_CHARS) -> str:
+    """`shown_text`, but the harvested string itself when cleaning left it unchanged (never a
+    str subclass such as markupsafe.Markup, which autoescaping would pass through)."""
+    shown = shown_text(text, limit)
+    return text if type(text) is str and text == shown else shown
 
 
 # suggestion_source values as the CSV names them.
@@ -217,10 +228,13 @@ def _row_view(
     link: LinkRow,
     entry: EntryVerdict | None,
     fallback: _EntryFacts,
-    suggestion_evidence: str | None = None,
+    suggestion_evidence: str | None,
+    evidence_seen: dict[tuple[Evidence, ...], tuple[Evidence, ...]],
 ) -> RowView:
     url = (link.url or "").strip()
     href = http_href(url)
+    if href == url:
+        href = url  # the same text: hold it once
     assessment = link_assessment(link, entry)
     health = link.health
     if health is None:
@@ -235,6 +249,7 @@ def _row_view(
     entry_id = entry.entry_id if entry else link.entry_id
     actions = link_actions(link, assessment.section, href, entry_id)
     archive = next((a.href for a in actions if a.href and a.href.startswith(WAYBACK_SEARCH)), "")
+    evidence = link_evidence(link, assessment.section, suggestion_evidence)
     return RowView(
         section=assessment.section,
         entry_id=entry_id,
@@ -243,25 +258,29 @@ def _row_view(
         entry_title=fallback.title,
         verdict_label=fallback.verdict_label,
         reasons=fallback.reasons,
-        label=shown_text(link.link_label),
+        label=_shown(link.link_label),
         url=url,
-        url_text=shown_text(url),
+        url_text=_shown(url),
         href=href,
-        page_title=shown_text(link.title) if url else "",
-        summary=shown_text(link.summary) if url else "",
-        health=_capitalised(health_text),
-        sentence=shown_text(assessment.sentence, REASON_MAX_CHARS),
+        page_title=_shown(link.title) if url else "",
+        summary=_shown(link.summary) if url else "",
+        health=sys.intern(_capitalised(health_text)),
+        sentence=sys.intern(shown_text(assessment.sentence, REASON_MAX_CHARS)),
         notes=assessment.notes,
         since=_date_text(assessment.since),
-        since_iso=assessment.since.isoformat() if assessment.since else "",
+        since_iso=sys.intern(assessment.since.isoformat()) if assessment.since else "",
         since_what=assessment.since_what if assessment.since else "",
-        evidence=link_evidence(link, assessment.section, suggestion_evidence),
+        evidence=evidence_seen.setdefault(evidence, evidence),
         actions=actions,
-        http_status=str(link.http_status) if link.http_status else "",
+        http_status=sys.intern(str(link.http_status)) if link.http_status else "",
         final_url=final_url,
         content_date=_date_text(link.content_date),
-        date_source=shown_text(german_date_source(link.date_source)) if link.content_date else "",
-        age_days=str(link.age_days) if link.age_days is not None else "",
+        date_source=(
+            sys.intern(shown_text(german_date_source(link.date_source)))
+            if link.content_date
+            else ""
+        ),
+        age_days=sys.intern(str(link.age_days)) if link.age_days is not None else "",
         stale={True: "ja", False: "nein", None: ""}[link.stale],
         failing_since=_date_text(link.failing_since),
         last_ok=_date_text(link.last_ok),
@@ -292,11 +311,11 @@ class _EntryFacts:
 
 def _entry_facts(entry: EntryVerdict | None, entry_id: str) -> _EntryFacts:
     if entry is None:
-        return _EntryFacts("", "", shown_text(entry_id), "", ())
+        return _EntryFacts("", "", _shown(entry_id), "", ())
     return _EntryFacts(
-        provider=shown_text(entry.provider),
-        provider_type=shown_text(entry.provider_type),
-        title=shown_text(entry.title),
+        provider=sys.intern(_shown(entry.provider)),
+        provider_type=sys.intern(_shown(entry.provider_type)),
+        title=_shown(entry.title),
         verdict_label=GERMAN_VERDICT_LABELS[entry.verdict],
         reasons=tuple(shown_text(reason, REASON_MAX_CHARS) for reason in entry.reasons),
     )
@@ -350,11 +369,13 @@ def _rows(report: ReportInput) -> list[RowView]:
     }
     rows: list[RowView] = []
     with_links: set[str] = set()
+    # Most healthy links show the same evidence (status 200, a content date): held once.
+    evidence_seen: dict[tuple[Evidence, ...], tuple[Evidence, ...]] = {}
     for link in report.links:
         entry = entries.get(link.entry_id)
         fallback = facts.get(link.entry_id) or _entry_facts(None, link.entry_id)
         found = evidence.get((link.entry_id, link.link_label, link.url, link.suggested_url))
-        rows.append(_row_view(link, entry, fallback, found))
+        rows.append(_row_view(link, entry, fallback, found, evidence_seen))
         with_links.add(link.entry_id)
     for entry in report.entries:
         if entry.entry_id not in with_links:
@@ -559,8 +580,8 @@ def _changes_since_yesterday(
         before = previous.get(entry.entry_id)
         before_label = GERMAN_VERDICT_LABELS[before] if before else "– (neu im Katalog)"
         change = _ChangeView(
-            provider=shown_text(entry.provider),
-            title=shown_text(entry.title),
+            provider=_shown(entry.provider),
+            title=_shown(entry.title),
             now_label=GERMAN_VERDICT_LABELS[entry.verdict],
             before_label=before_label,
             section=SECTION_OF_VERDICT[entry.verdict],

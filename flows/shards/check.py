@@ -2,14 +2,14 @@
 
 A shard is the unit of work of a run: every host lives in exactly one shard, so per-host
 politeness (concurrency, interval, robots.txt, the soft-404 probe) stays in one event
-loop. This module has no Prefect in it: a shard is checked in the run's own process
-(`harvest_flow`) or in a fetch worker process (`shard_processes`), which should not pay
-for importing Prefect.
+loop. This module has no Prefect in it: a shard is checked by a Prefect task in the run's
+own process or on a Dask worker (`flows.shards.night_parts.check_shard_part`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -50,7 +50,7 @@ class ShardJob:
 def shard_by_host(urls: Sequence[str], shard_size: int, minimum: int = 1) -> list[Shard]:
     """Group URLs so that every host lives in exactly one shard (politeness stays local).
 
-    There are at least `minimum` shards (one per fetch process) and enough that a shard
+    There are at least `minimum` shards (one per worker) and enough that a shard
     holds about `shard_size` URLs. Hosts go, largest first, to the shard with the fewest
     URLs so far, so that shards checked side by side finish together; ties are broken by
     a stable hash, so a host's shard does not depend on the order of the catalogue. A
@@ -73,7 +73,7 @@ def shard_by_host(urls: Sequence[str], shard_size: int, minimum: int = 1) -> lis
 
 def shards_at_once(shards: int, workers: int, *, per_worker: bool) -> int:
     """How many shards are checked side by side: every shard at once in the run's own
-    threads, else one per worker process (fetch processes, Dask workers: `per_worker`)."""
+    threads, else one per worker process (Dask workers: `per_worker`)."""
     return min(shards, workers) if per_worker else shards
 
 
@@ -88,28 +88,43 @@ def observe_shard(
     validators: Mapping[str, Validators],
     *,
     analysis: AnalysisPool,
-    on_finished: Callable[[str], None],
+    on_observed: Callable[[str, Observation], None],
     warn: Callable[[str], None],
-    on_observed: Callable[[str, Observation], None] | None = None,
-) -> list[tuple[str, Observation]]:
-    """Fetch one shard of hosts; capture, classify and extract each answer as it arrives.
+) -> int:
+    """Fetch one shard of hosts; capture, classify and extract each answer as it arrives,
+    and hand each URL's observation to `on_observed` (in this thread, never two at once).
+    Returns the number of URLs observed.
 
     Classifying and extracting cost milliseconds of CPU per page. Done inside the event
     loop they stalled it for seconds at a time in the benchmark, and URLs in flight ran into
     their deadlines: false timeouts. So pages go to `analysis` (a thread, or worker
     processes on the other cores), and an admission gate lets a URL start only while at
-    most concurrency + OBSERVE_BACKLOG are in flight or wait: memory stays bounded and the
-    loop never blocks (waiting happens before a deadline runs).
+    most concurrency + OBSERVE_BACKLOG are in flight or wait. Finished observations leave
+    as the next answers arrive, so the shard holds only those in flight: memory stays
+    bounded however long the shard, and the loop never blocks (waiting happens before a
+    deadline runs).
     """
-    pending: list[tuple[FetchResult, int, Future[Observation]]] = []
+    # Kept without their bodies, for the fallback should the analysis fail.
+    pending: collections.deque[tuple[FetchResult, int, Future[Observation]]] = collections.deque()
+    delivered = 0
 
-    def observed(answer: FetchResult, bytes_read: int, done: Future[Observation]) -> Observation:
+    def deliver(answer: FetchResult, bytes_read: int, done: Future[Observation]) -> None:
+        nonlocal delivered
         try:
-            return done.result()
+            observation = done.result()
         except Exception as exc:  # a bug in one page's analysis must not lose the shard
             trace = "".join(traceback.format_exception(exc))
             warn(f"{redact_userinfo(answer.url)}: analysis failed:\n{trace}")
-            return observe_unanalysed(answer, bytes_read)
+            observation = observe_unanalysed(answer, bytes_read)
+        on_observed(answer.url, observation)
+        delivered += 1
+
+    def deliver_finished() -> None:
+        # In arrival order (the analysis is first in, first out), from the loop's thread:
+        # a future counts as done before its callbacks have run, so callbacks are no place
+        # to hand observations on.
+        while pending and pending[0][2].done():
+            deliver(*pending.popleft())
 
     capture_writer = CaptureWriter(
         job.raw_dir,
@@ -133,15 +148,8 @@ def observe_shard(
             capture.add(result)
             done = analysis.submit(observe, result, job.run_date)
             done.add_done_callback(release)
-            done.add_done_callback(lambda _, url=result.url: on_finished(url))
-            if on_observed is not None:  # a journal of finished URLs (flows.shards.night_parts)
-                done.add_done_callback(
-                    lambda future, url=result.url: (
-                        on_observed(url, future.result()) if future.exception() is None else None
-                    )
-                )
-            # Kept without its body, for the fallback should the analysis fail.
             pending.append((dataclasses.replace(result, body=b""), len(result.body), done))
+            deliver_finished()
 
         await fetch_all(
             list(urls),
@@ -152,8 +160,15 @@ def observe_shard(
             admission=gate,
         )
 
-    with capture_writer as capture:
-        asyncio.run(fetch_shard(capture))
-    # Read here, waiting for each page, not in done-callbacks: a future counts as done (and
-    # wait() returns) before its callbacks have run, so a callback could still be appending.
-    return [(answer.url, observed(answer, size, done)) for answer, size, done in pending]
+    try:
+        with capture_writer as capture:
+            asyncio.run(fetch_shard(capture))
+    except ExceptionGroup as group:
+        # `on_observed` failed (the night's part could not be written): that ends the shard,
+        # with its own error rather than the fetch engine's task group around it.
+        if len(group.exceptions) == 1:
+            raise group.exceptions[0] from None
+        raise
+    while pending:  # the last pages, waiting for each
+        deliver(*pending.popleft())
+    return delivered

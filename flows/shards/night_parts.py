@@ -1,15 +1,18 @@
 """The night as parts: each shard turns its observations into link rows where it runs and
 writes them as one Parquet part under the night's staging folder; the flow reads the parts
-back with pyarrow. Observations (page facts, fetch records) never travel to the flow, and
-what a shard returns is a small summary.
+back with pyarrow. Observations (page facts, fetch records) never travel to the flow, a
+shard holds only the pages in flight, and what a shard returns is a small summary.
 
-A shard also keeps a journal of the URLs it has finished, one record per URL as it
-finishes. When a worker dies mid-shard and the shard is checked once more, the URLs in the
-journal are taken from it and not asked for again; only the rest are fetched.
+A shard runs as a Prefect task in the run's own threads or on a Dask worker (the same
+function, `check_shard_part`). It keeps a journal of the link rows of each URL it has
+finished, one record per URL as it finishes. When a worker dies mid-shard and the shard is
+checked once more, the URLs in the journal are taken from it and not asked for again;
+only the rest are fetched.
 
-The staging folder lives in the data directory (which Dask workers share) and belongs to
-one run: the run removes it after publishing, and a later run removes what a crashed run
-left.
+The staging folder lives in the data directory (which Dask workers share), beside
+`curated/` rather than in it, so that nobody reading `curated/**/*.parquet` meets a part.
+It belongs to one run: the run removes it when it ends, and a later run removes what a
+killed run left.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ import pickle
 import shutil
 import struct
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -34,9 +38,13 @@ from extractors.health.link_health import classify
 from extractors.records import CatalogEntry, FetchResult, Health, LinkRow, PageFacts
 from extractors.urls.redaction import redact_userinfo
 from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
+from flows.dataset.schema import LINKS_SCHEMA
 from flows.dataset.store import link_rows_of, links_table
+from flows.fetch.settings import Validators
+from flows.shards.analysis_pool import AnalysisPool
+from flows.shards.check import Shard, ShardJob, observe_shard
 
-STAGING_PREFIX = ".night-"
+STAGING_FOLDER = "staging"
 _FRAME = struct.Struct(">I")  # length prefix of one journal record
 
 
@@ -94,8 +102,11 @@ def row_context(
     )
 
 
-def rows_of_shard(observed: Mapping[str, Observation], context: RowContext) -> list[LinkRow]:
-    entries, masked = redact_for_storage(context.entries, observed)
+def rows_of_url(url: str, observation: Observation, context: RowContext) -> list[LinkRow]:
+    """The link rows of one checked URL: one per catalogue row that links it."""
+    entries, masked = redact_for_storage(
+        [entry for entry in context.entries if entry.url == url], {url: observation}
+    )
     return [
         build_link_row(
             entry,
@@ -105,7 +116,6 @@ def rows_of_shard(observed: Mapping[str, Observation], context: RowContext) -> l
             policy=context.policy,
         )
         for entry in entries
-        if entry.url in masked
     ]
 
 
@@ -117,59 +127,190 @@ def shard_key(shard: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def staging_dir(curated_dir: Path, run_date: dt.date, run_id: str) -> Path:
-    return curated_dir / f"{STAGING_PREFIX}{run_date.isoformat()}-{run_id}"
+def staging_dir(data_dir: Path, run_date: dt.date, run_id: str) -> Path:
+    return data_dir / STAGING_FOLDER / f"night-{run_date.isoformat()}-{run_id}"
 
 
-def remove_stale_staging(curated_dir: Path) -> None:
-    """What crashed runs left (the caller holds the run lock, so no run is using them)."""
-    for folder in curated_dir.glob(STAGING_PREFIX + "*"):
+def remove_stale_staging(data_dir: Path) -> None:
+    """What killed runs left (the caller holds the run lock, so no run is using them)."""
+    for folder in (data_dir / STAGING_FOLDER).glob("night-*"):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@dataclass(frozen=True, slots=True)
+class ShardTask:
+    """One shard of the night as a task: plain values, so Prefect and Dask can ship it."""
+
+    urls: Shard
+    job: ShardJob
+    validators: Mapping[str, Validators]
+    context: RowContext
+    staging: Path
+
+
+@dataclass(frozen=True, slots=True)
+class ShardPart:
+    """What a shard sends back: where its rows are, and how many URLs it checked."""
+
+    part: Path
+    urls_fetched: int  # this attempt; the rest came from the journal of an earlier one
+    urls_from_journal: int
+    progress_shown: bool = False  # each URL was counted as it finished (the run's own process)
+
+
+def check_shard_part(
+    task: ShardTask,
+    *,
+    analysis: AnalysisPool,
+    on_finished: Callable[[str], None],
+    warn: Callable[[str], None],
+) -> ShardPart:
+    """Check a shard and write its link rows as a part of the night, streaming: each URL's
+    rows go into the journal and the part as the URL finishes.
+
+    URLs a killed earlier attempt of this shard already finished are taken from its
+    journal, so their hosts are not asked again."""
+    key = shard_key(task.urls)
+    journal = RowJournal(task.staging / f"journal-{key}.bin")
+    with PartWriter(task.staging, key) as part:
+        recorded = journal.replay(part.add)
+        remaining = tuple(url for url in task.urls if url not in recorded)
+        by_url: dict[str, list[CatalogEntry]] = {}
+        for entry in task.context.entries:
+            by_url.setdefault(entry.url, []).append(entry)
+
+        def observed(url: str, observation: Observation) -> None:
+            mine = dataclasses.replace(task.context, entries=tuple(by_url.get(url, ())))
+            rows = rows_of_url(url, observation, mine)
+            journal.add(url, rows)
+            part.add(rows)
+            on_finished(url)
+
+        try:
+            observe_shard(
+                remaining,
+                task.job,
+                task.validators,
+                analysis=analysis,
+                on_observed=observed,
+                warn=warn,
+            )
+        finally:
+            journal.close()
+    return ShardPart(part.path, len(remaining), len(task.urls) - len(remaining))
+
+
+class PartWriter:
+    """One shard's rows as a Parquet part, written in row groups as they come, and put in
+    place whole on a clean exit (a shard that fails leaves no part)."""
+
+    ROW_GROUP = 1024
+
+    def __init__(self, folder: Path, key: str) -> None:
+        self.path = folder / f"part-{key}.parquet"
+        self._temporary = folder / f".part-{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+        self._buffer: list[LinkRow] = []
+        self._writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> PartWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = pq.ParquetWriter(self._temporary, LINKS_SCHEMA)
+        return self
+
+    def add(self, rows: Iterable[LinkRow]) -> None:
+        self._buffer.extend(rows)
+        if len(self._buffer) >= self.ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        assert self._writer is not None, "PartWriter is used as a context manager"
+        if self._buffer:
+            self._writer.write_table(links_table(self._buffer))
+            self._buffer.clear()
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        assert self._writer is not None
+        try:
+            if kind is None:
+                self._flush()
+            self._writer.close()
+            if kind is None:
+                os.replace(self._temporary, self.path)
+        finally:
+            self._temporary.unlink(missing_ok=True)
+
+
 def write_part(folder: Path, key: str, rows: Sequence[LinkRow]) -> Path:
-    """One shard's rows as a Parquet part, written whole or not at all."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"part-{key}.parquet"
-    temporary = folder / f".part-{key}.{os.getpid()}.tmp"
-    pq.write_table(links_table(rows), temporary)
-    os.replace(temporary, target)
-    return target
+    """Rows as a part of the night, whole or not at all."""
+    with PartWriter(folder, key) as part:
+        part.add(rows)
+    return part.path
 
 
 def read_parts(parts: Sequence[Path]) -> list[LinkRow]:
     """The night's link rows from the shards' parts (the final table, nothing more)."""
     if not parts:
         return []
-    table = pa.concat_tables(pq.read_table(part) for part in parts)
+    table = pa.concat_tables(pq.read_table(part, schema=LINKS_SCHEMA) for part in parts)
     return link_rows_of(table)
 
 
-class ObservationJournal:
-    """Finished URLs of one shard, appended one record at a time (safe from several threads);
-    a record cut short by a crash ends the journal, the records before it count."""
+def night_rows(
+    checked: Sequence[LinkRow],
+    catalog: Sequence[CatalogEntry],
+    previous: Mapping[tuple[str, str | None], LinkRow],
+    run_date: dt.date,
+    policy: StalenessPolicy,
+) -> list[LinkRow]:
+    """Every catalogue link's row for the night, in catalogue order: the shards' rows, and
+    here the links without a target and any link a shard did not return (never dropped)."""
+    by_link = {(row.entry_id, row.url): row for row in checked}
+    rows: list[LinkRow] = []
+    for entry, masked in zip(catalog, redact_for_storage(catalog, {})[0], strict=True):
+        row = by_link.get((masked.entry_id, masked.url or None))
+        if row is None:
+            observed = {entry.url: not_checked(entry.url)} if entry.url else {}
+            masked_observed = redact_for_storage((), observed)[1]
+            row = build_link_row(
+                masked,
+                masked_observed.get(masked.url) if masked.url else None,
+                previous.get((masked.entry_id, masked.url or None)),
+                run_date=run_date,
+                policy=policy,
+            )
+        rows.append(row)
+    return rows
+
+
+class RowJournal:
+    """The link rows of each URL a shard has finished, appended one record per URL (safe
+    from several threads); a record cut short by a crash ends the journal, the records
+    before it count."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._stream = None
+        self._stream: BinaryIO | None = None
 
-    def recorded(self) -> dict[str, Observation]:
-        found: dict[str, Observation] = {}
+    def replay(self, into: Callable[[list[LinkRow]], None]) -> set[str]:
+        """Hand each recorded URL's rows to `into` (once per URL); the URLs recorded."""
+        seen: set[str] = set()
         with contextlib.suppress(FileNotFoundError), self.path.open("rb") as stream:
             while header := stream.read(_FRAME.size):
                 if len(header) < _FRAME.size:
                     break
                 body = stream.read(_FRAME.unpack(header)[0])
                 try:
-                    url, observation = pickle.loads(body)  # our own file, written below
+                    url, rows = pickle.loads(body)  # our own file, written below
                 except Exception:  # the torn last record of a killed worker
                     break
-                found[url] = observation
-        return found
+                if url not in seen:
+                    seen.add(url)
+                    into(rows)
+        return seen
 
-    def add(self, url: str, observation: Observation) -> None:
-        body = pickle.dumps((url, observation), protocol=pickle.HIGHEST_PROTOCOL)
+    def add(self, url: str, rows: Sequence[LinkRow]) -> None:
+        body = pickle.dumps((url, list(rows)), protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:
             if self._stream is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """The night as parts: a shard's rows written as Parquet and read back unchanged, the
 journal that lets a shard checked once more skip the URLs an earlier attempt finished
-(their host is not asked again), a torn journal record, and the staging folder's cleanup."""
+(their host is not asked again), a torn journal record, a failing shard leaving no part,
+a shard holding only the pages in flight, and the staging folder's cleanup."""
 
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ from pathlib import Path
 import pytest
 from local_web import LocalWeb, Reply
 
-from extractors.records import CatalogEntry
+from extractors.records import CatalogEntry, LinkRow
 from extractors.verdicts.link_rows import StalenessPolicy
-from flows.cluster import shard_on_worker
 from flows.fetch.settings import FetchSettings
-from flows.shards.check import ShardJob
+from flows.shards.analysis_pool import AnalysisPool
+from flows.shards.check import ShardJob, observe_shard
 from flows.shards.night_parts import (
-    ObservationJournal,
+    RowContext,
+    RowJournal,
+    ShardPart,
+    ShardTask,
+    check_shard_part,
     read_parts,
     remove_stale_staging,
     row_context,
@@ -42,6 +47,18 @@ def job(tmp_path: Path) -> ShardJob:
     return ShardJob(settings, RUN_DATE, tmp_path / "raw", retention_nights=30)
 
 
+def shard_on_worker(
+    urls: tuple[str, ...], job: ShardJob, context: RowContext, staging: Path
+) -> ShardPart:
+    with AnalysisPool(0) as analysis:
+        return check_shard_part(
+            ShardTask(urls, job, {}, context, staging),
+            analysis=analysis,
+            on_finished=lambda url: None,
+            warn=print,
+        )
+
+
 def catalogue(urls: list[str]) -> dict[str, list[CatalogEntry]]:
     return {
         url: [CatalogEntry(n + 2, f"e{n}", "Stadt", f"Eintrag {n}", url=url)]
@@ -52,8 +69,8 @@ def catalogue(urls: list[str]) -> dict[str, list[CatalogEntry]]:
 def test_a_shard_writes_its_rows_as_a_part_the_flow_reads_back(web: LocalWeb, tmp_path: Path):
     urls = tuple(web.url(f"/seite-{n}") for n in range(6))
     context = row_context(urls, catalogue(list(urls)), {}, RUN_DATE, POLICY)
-    staging = staging_dir(tmp_path / "curated", RUN_DATE, "run1")
-    part = shard_on_worker(urls, job(tmp_path), {}, context, staging)
+    staging = staging_dir(tmp_path, RUN_DATE, "run1")
+    part = shard_on_worker(urls, job(tmp_path), context, staging)
     assert (part.urls_fetched, part.urls_from_journal) == (6, 0)
     rows = read_parts([part.part])
     assert sorted(row.url for row in rows) == sorted(urls)
@@ -64,15 +81,15 @@ def test_a_shard_writes_its_rows_as_a_part_the_flow_reads_back(web: LocalWeb, tm
 def test_a_shard_checked_again_does_not_ask_for_journalled_urls(web: LocalWeb, tmp_path: Path):
     urls = tuple(web.url(f"/seite-{n}") for n in range(6))
     context = row_context(urls, catalogue(list(urls)), {}, RUN_DATE, POLICY)
-    staging = staging_dir(tmp_path / "curated", RUN_DATE, "run1")
-    first = shard_on_worker(urls[:4], job(tmp_path), {}, context, staging)
+    staging = staging_dir(tmp_path, RUN_DATE, "run1")
+    first = shard_on_worker(urls[:4], job(tmp_path), context, staging)
     # The worker of the first attempt died after four URLs: its journal holds them. The
     # shard (all six URLs) is checked once more under the same name.
     journal = staging / f"journal-{shard_key(urls[:4])}.bin"
     journal.rename(staging / f"journal-{shard_key(urls)}.bin")
     first.part.unlink()
     before = {path: web.count(path) for path in (f"/seite-{n}" for n in range(6))}
-    again = shard_on_worker(urls, job(tmp_path), {}, context, staging)
+    again = shard_on_worker(urls, job(tmp_path), context, staging)
     assert (again.urls_fetched, again.urls_from_journal) == (2, 4)
     asked = {path: web.count(path) - count for path, count in before.items()}
     assert asked == {"/seite-0": 0, "/seite-1": 0, "/seite-2": 0, "/seite-3": 0,
@@ -84,21 +101,24 @@ def test_a_torn_journal_record_ends_the_journal_not_the_shard(web: LocalWeb, tmp
     urls = tuple(web.url(f"/seite-{n}") for n in range(2))
     context = row_context(urls, catalogue(list(urls)), {}, RUN_DATE, POLICY)
     staging = tmp_path / "staging"
-    shard_on_worker(urls, job(tmp_path), {}, context, staging)
-    journal = ObservationJournal(staging / f"journal-{shard_key(urls)}.bin")
+    shard_on_worker(urls, job(tmp_path), context, staging)
+    journal = RowJournal(staging / f"journal-{shard_key(urls)}.bin")
     whole = journal.path.read_bytes()
     journal.path.write_bytes(whole[:-7])  # the worker died while writing the last record
-    assert len(journal.recorded()) == 1
+    replayed: list[list[LinkRow]] = []
+    assert len(journal.replay(replayed.append)) == 1
+    assert [row.url for rows in replayed for row in rows] in ([urls[0]], [urls[1]])
 
 
 def test_stale_staging_folders_are_removed(tmp_path: Path):
-    curated = tmp_path / "curated"
-    left = staging_dir(curated, RUN_DATE, "crashed")
+    left = staging_dir(tmp_path, RUN_DATE, "crashed")
+    assert left.parent.parent == tmp_path  # beside curated/, not in it
     (left / "part-x.parquet").parent.mkdir(parents=True)
     (left / "part-x.parquet").write_bytes(b"x")
-    (curated / "links.parquet").write_bytes(b"keep")
-    remove_stale_staging(curated)
-    assert not left.exists() and (curated / "links.parquet").exists()
+    (tmp_path / "curated").mkdir()
+    (tmp_path / "curated" / "links.parquet").write_bytes(b"keep")
+    remove_stale_staging(tmp_path)
+    assert not left.exists() and (tmp_path / "curated" / "links.parquet").exists()
 
 
 def test_one_dask_worker_gets_the_whole_concurrency():
@@ -109,3 +129,42 @@ def test_one_dask_worker_gets_the_whole_concurrency():
     assert shard_concurrency(64, shards_at_once(25, 2, per_worker=True)) == 32
     # In the run's own threads all shards run at once and share the limit.
     assert shard_concurrency(64, shards_at_once(4, 1, per_worker=False)) == 16
+
+
+def test_a_shard_hands_on_pages_as_they_finish_not_at_its_end(tmp_path: Path):
+    """A shard's memory is what is in flight: observations leave while it still fetches."""
+    with LocalWeb() as local:
+        for n in range(80):
+            local.route(f"/p-{n}", Reply.html(PAGE.format(n=n)))
+        urls = tuple(local.url(f"/p-{n}") for n in range(80))
+        served_at_delivery: list[int] = []
+
+        def observed(url: str, observation: object) -> None:
+            served_at_delivery.append(sum(local.count(f"/p-{n}") for n in range(80)))
+
+        settings = FetchSettings(concurrency=2, per_host_interval=0, allow_private_addresses=True)
+        shard_job = ShardJob(settings, RUN_DATE, tmp_path / "raw", retention_nights=30)
+        with AnalysisPool(0) as analysis:
+            count = observe_shard(
+                urls, shard_job, {}, analysis=analysis, on_observed=observed, warn=print
+            )
+    assert count == 80 and len(served_at_delivery) == 80
+    assert served_at_delivery[0] < 80  # the first page left before the last was asked for
+
+
+def test_a_shard_that_fails_leaves_no_part(web: LocalWeb, tmp_path: Path):
+    urls = tuple(web.url(f"/seite-{n}") for n in range(3))
+    context = row_context(urls, catalogue(list(urls)), {}, RUN_DATE, POLICY)
+    staging = tmp_path / "staging"
+
+    def finished(url: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    with AnalysisPool(0) as analysis, pytest.raises(OSError):
+        check_shard_part(
+            ShardTask(urls, job(tmp_path), {}, context, staging),
+            analysis=analysis,
+            on_finished=finished,
+            warn=print,
+        )
+    assert not list(staging.glob("*.parquet")) and not list(staging.glob(".part-*"))
