@@ -11,8 +11,10 @@ request), builds one URL list and times, on that list:
 - our engine with its DEFAULT politeness (2 per host, 0.5 s apart, 64 overall) against
   the politeness floor: the busiest host's request count (robots.txt and the soft-404
   probe included, as the simulated web counted them) × 0.5 s;
-- the whole `linkpflege run` process (Prefect ephemeral start-up, extraction, Parquet,
-  report) on a catalogue CSV of the same URLs.
+- the whole `linkpflege run` process (start-up of its own Prefect server, extraction,
+  Parquet, report) on a catalogue CSV of the same URLs: shards in threads of the run
+  process, with and without analysis processes, and on a local Dask cluster
+  (`--task-runner dask --workers N`, N = the machine's cores).
 
 Every measured program runs as a child process: wall time is the child's life, CPU time
 and peak RSS are the child's own (`os.wait4`). The repeats of the fast rows are
@@ -329,46 +331,6 @@ def transport_health(result: FetchResult) -> str:
     return "not_found" if result.status in (404, 410) else f"http_{result.status}"
 
 
-def engine_shard(urls: Sequence[str], job: object, validators: object) -> list[tuple[str, str]]:
-    """One fetch worker process of mode `processes`: `fetch_all` over its shard of hosts,
-    each result classified in `on_result` (as mode `verdicts`); a `ShardProcesses` worker."""
-    import asyncio
-
-    from extractors.health.link_health import classify
-    from flows.fetch.engine import fetch_all
-    from flows.shards.fetch_processes import report_finished
-
-    settings = job.fetch_settings  # type: ignore[attr-defined]
-    verdicts: list[tuple[str, str]] = []
-
-    def on_result(result: FetchResult) -> None:
-        verdicts.append((result.url, classify(result).health.value))
-        report_finished(result.url)
-
-    asyncio.run(fetch_all(list(urls), settings, on_result=on_result, keep_bodies=False))
-    return verdicts
-
-
-def engine_in_processes(urls: list[str], settings: object, processes: int) -> dict[str, str]:
-    """Mode `processes`: hosts split into one shard per process, as `linkpflege run
-    --fetch-processes N` splits them (`flows.shards.check.shard_by_host`, the global
-    concurrency divided among the shards), checked side by side in `ShardProcesses`."""
-    import dataclasses
-
-    from flows.shards.check import ShardJob, shard_by_host, shard_concurrency
-    from flows.shards.fetch_processes import ShardProcesses
-
-    shards = shard_by_host(urls, shard_size=len(urls), minimum=processes)
-    per_shard = dataclasses.replace(
-        settings,  # type: ignore[type-var]
-        concurrency=shard_concurrency(settings.concurrency, len(shards)),  # type: ignore[attr-defined]
-    )
-    job = ShardJob(per_shard, dt.date.fromisoformat(RUN_DATE), Path(tempfile.gettempdir()), 1)
-    with ShardProcesses(processes, lambda _: None, worker=engine_shard) as workers:
-        futures = [workers.submit(shard, job, {}) for shard in shards]
-        return dict(pair for future in futures for pair in future.result())
-
-
 def replacement_transport(mode: str, web_json: str) -> object | None:
     """The transport of modes `in-process` and `aiohttp`; None: the engine's own."""
     if mode.startswith("in-process"):
@@ -398,8 +360,6 @@ def engine_worker(
     mode `verdicts-pool`: each result is classified in ONE analysis worker process
     (`flows.shards.analysis_pool`, as `linkpflege run --analysis-processes 1` does it), with the
     run's admission gate as backpressure; the event loop only fetches.
-    mode `processes-N`: as `verdicts`, but in N fetch worker processes side by side, one
-    shard of hosts each (`flows.shards.fetch_processes`, as `linkpflege run --fetch-processes N`).
     mode `in-process`: as `verdicts`, over `sim_web_in_process.InProcessWeb` (the simulated
     web's answers after its latency, no sockets; shape from `web_json`): the engine's time
     with an HTTP client that costs nothing. `in-process-statuses`: the same, statuses only.
@@ -472,9 +432,7 @@ def engine_worker(
     verdicts: dict[str, Future[object]] = {}
     web_stats: dict[str, int] = {}
     started = time.perf_counter()
-    if mode.startswith("processes-"):
-        health.update(engine_in_processes(urls, settings, int(mode.removeprefix("processes-"))))
-    elif mode == "verdicts-pool":
+    if mode == "verdicts-pool":
         with AnalysisPool(1) as pool:
             asyncio.run(check_with_pool(pool))
             for url, done in verdicts.items():
@@ -484,7 +442,6 @@ def engine_worker(
     summary = {
         "fetch_s": time.perf_counter() - started,
         "classify_s": classify_s,
-        # Not measured in the worker processes of mode `processes-N`.
         "longest_stall_s": max(stalls) if stalls else None,
         "in_process_web": web_stats or None,
         "health": health,
@@ -519,8 +476,6 @@ def run_engine(
         raise RuntimeError("engine worker failed")
     data = json.loads(out.read_text(encoding="utf-8"))
     note = f"fetch_all {data['fetch_s']:.2f} s"
-    if mode.startswith("processes-"):
-        note = f"shards in worker processes {data['fetch_s']:.2f} s (spawn included)"
     if mode in ("verdicts", "in-process", "aiohttp"):
         note += f" (classify in on_result {data['classify_s']:.2f} s)"
     if data.get("in_process_web"):
@@ -609,8 +564,10 @@ def write_catalog(links: Sequence[SimLink], path: Path) -> None:
 
 
 def run_linkpflege(
-    bench: Bench, links: Sequence[SimLink], analysis_processes: int, fetch_processes: int = 1
+    bench: Bench, links: Sequence[SimLink], analysis_processes: int, dask_workers: int = 0
 ) -> Outcome:
+    """The whole CLI: shards in threads of the run process, or (`dask_workers` > 0) on a
+    local Dask cluster of that many worker processes (`--task-runner dask --workers N`)."""
     args = bench.args
     run_dir = bench.work / "linkpflege-run"
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -637,11 +594,11 @@ def run_linkpflege(
         str(args.timeout),
         "--analysis-processes",
         str(analysis_processes),
-        "--fetch-processes",
-        str(fetch_processes),
         "--no-progress",
     ]
-    # One shard (one per fetch process): the flow splits --concurrency among the shards it
+    if dask_workers:
+        command += ["--task-runner", "dask", "--workers", str(dask_workers)]
+    # One shard (one per Dask worker): the flow splits --concurrency among the shards it
     # checks at once; this keeps the run at the same concurrency as the other rows.
     env = child_env(PREFECT_HOME=str(run_dir / "prefect"), LINKPFLEGE_SHARD_SIZE=str(len(links)))
     measured = bench.measure(command, env, run_dir)
@@ -782,16 +739,6 @@ def plan(bench: Bench, links: list[SimLink]) -> tuple[list[Job], list[Job]]:
             lambda: run_engine(bench, urls_file, links, lifted, "verdicts-pool"),
         )
     )
-    cores = len(os.sched_getaffinity(0))
-    fast.append(
-        Job(
-            f"Linkpflege engine, {cores} fetch processes",
-            f"concurrency {conc} split among {cores} processes, one shard of hosts each, per "
-            f"host {conc}, interval 0; verdicts in `on_result` (`--fetch-processes {cores}`)",
-            len(links),
-            lambda: run_engine(bench, urls_file, links, lifted, f"processes-{cores}"),
-        )
-    )
     fast.append(
         Job(
             "Linkpflege engine, transport only",
@@ -856,9 +803,13 @@ def plan(bench: Bench, links: list[SimLink]) -> tuple[list[Job], list[Job]]:
         )
     )
     if not args.skip_run:
-        for fetching, analysing in ((1, 0), (1, cores), (cores, 0)):
-            if fetching > 1:
-                where = f"{fetching} fetch processes, one shard each, analysis in each"
+        cores = len(os.sched_getaffinity(0))
+        for workers, analysing in ((0, 0), (0, cores), (cores, 0)):
+            if workers:
+                where = (
+                    f"`--task-runner dask --workers {workers}`, one shard per worker, "
+                    "analysis in each worker"
+                )
             elif analysing:
                 where = f"one shard, {analysing} analysis processes"
             else:
@@ -867,9 +818,9 @@ def plan(bench: Bench, links: list[SimLink]) -> tuple[list[Job], list[Job]]:
                 Job(
                     "`linkpflege run` (whole process)",
                     f"concurrency {conc}, per host {conc}, interval 0, {where}; "
-                    "Prefect ephemeral start-up, extraction, Parquet, report",
+                    "its own Prefect server's start-up, extraction, Parquet, report",
                     len(links),
-                    lambda f=fetching, a=analysing: run_linkpflege(bench, links, a, f),
+                    lambda w=workers, a=analysing: run_linkpflege(bench, links, a, w),
                 )
             )
     return fast, slow

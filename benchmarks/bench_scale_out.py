@@ -1,5 +1,5 @@
-"""Scale-out benchmark (issue 17): the whole `linkpflege run` on one process, on its own
-fetch processes and on a local Dask cluster, against lychee, on one long URL list.
+"""Scale-out benchmark (issue 17): the whole `linkpflege run` on one process and on a local
+Dask cluster, against lychee, on one long URL list.
 
 Starts the simulated web (`sim_web.py`'s server, here spread over more than its 250
 addresses: 127.0.0.2 … 127.0.0.254, 127.0.1.1 …, see `wide_host_addresses`), builds one
@@ -7,13 +7,12 @@ list of `--urls` URLs on `--hosts` hosts and a catalogue CSV of it, and times, w
 politeness lifted (per host = `--concurrency`, `--per-host-interval 0`, robots.txt as the
 simulated web serves it):
 
-- `linkpflege run` as a child process, catalogue CSV → dataset and report, in four ways
-  (`--rows`): `single` (the default: shards in the run process), `fp2`
-  (`--fetch-processes 2`), `dask1` / `dask2` (`--task-runner dask --workers 1` / `2`, a
-  local Dask cluster through Prefect); each with a fresh `--data-dir` and `PREFECT_HOME`,
-  without `PREFECT_API_URL` (the run starts its own Prefect server, which is a child of it
-  and so part of what is measured), `--no-archive --no-relocation --no-progress
-  --allow-private-addresses --now 2026-12-01`;
+- `linkpflege run` as a child process, catalogue CSV → dataset and report, in three ways
+  (`--rows`): `single` (the default: shards in threads of the run process), `dask1` /
+  `dask2` (`--task-runner dask --workers 1` / `2`, a local Dask cluster through Prefect);
+  each with a fresh `--data-dir` and `PREFECT_HOME`, without `PREFECT_API_URL` (the run
+  starts its own Prefect server, which is a child of it and so part of what is measured),
+  `--no-archive --no-relocation --no-progress --allow-private-addresses --now 2026-12-01`;
 - lychee on the same URL list at the same total concurrency (as `bench_link_check.py`).
 
 Each `linkpflege run` row runs at the full list and (`--small-rows`) at `--small-urls`, for
@@ -21,11 +20,11 @@ the peak memory of the run process itself: the issue's target is ≤ 1.3× from 
 50,000+ URLs.
 
 Measuring: wall time is the child's whole life. CPU time is `os.wait4`'s: the child and
-every descendant it waited for (its Prefect server, fetch worker processes, the local Dask
-cluster's worker processes); a sampler thread reads /proc every 0.25 s for the split by
-process (approximate: last sample before each process ended) and for the run process's
-own peak RSS (`VmHWM`; `wait4`'s `ru_maxrss` is the largest of all its processes). After
-each run the sampler's processes are looked for once more: any still alive was left behind
+every descendant it waited for (its Prefect server, the local Dask cluster's worker
+processes); a sampler thread reads /proc every 0.25 s for the split by process
+(approximate: last sample before each process ended) and for the run process's own peak
+RSS (`VmHWM`; `wait4`'s `ru_maxrss` is the largest of all its processes). After each run
+the sampler's processes are looked for once more: any still alive was left behind
 (reported, then ended by its pid).
 
     .venv/bin/python benchmarks/bench_scale_out.py                      # 50,000 URLs, 500 hosts
@@ -344,7 +343,6 @@ WAYS = {
     way.key: way
     for way in (
         Way("single", "single process (default)", (), 1),
-        Way("fp2", "`--fetch-processes 2`", ("--fetch-processes", "2"), 2),
         Way(
             "dask1",
             "`--task-runner dask --workers 1`",
@@ -526,16 +524,6 @@ def find(rows: Sequence[Row], key: str, urls: int) -> Row | None:
 
 def findings(rows: Sequence[Row], args: argparse.Namespace) -> list[str]:
     lines: list[str] = []
-    fp2, dask2 = find(rows, "fp2", args.urls), find(rows, "dask2", args.urls)
-    if fp2 and dask2:
-        ratio = fp2.urls_per_s / dask2.urls_per_s
-        faster = "`--fetch-processes 2`" if ratio > 1 else "`--task-runner dask --workers 2`"
-        lines.append(
-            f"- same work, two processes: `--fetch-processes 2` {fp2.urls_per_s:.0f} URLs/s, "
-            f"`--task-runner dask --workers 2` {dask2.urls_per_s:.0f} URLs/s: {faster} is "
-            f"faster, fetch-processes / dask = {ratio:.2f}× in URLs/s "
-            f"(CPU per URL {fp2.cpu_ms_per_url:.2f} vs {dask2.cpu_ms_per_url:.2f} ms)"
-        )
     lychee = find(rows, "lychee", args.urls)
     for key in WAYS:
         big, small = find(rows, key, args.urls), find(rows, key, args.small_urls)
@@ -734,13 +722,13 @@ def benchmark(args: argparse.Namespace) -> str:
         "Prefect server (a child process; its start-up, a new SQLite database, is in the "
         "wall time) and, for Dask, a local cluster",
         "- CPU s: `os.wait4` of the run — the run process and every descendant it waited "
-        "for: its Prefect server, the `--fetch-processes` workers, the local Dask cluster's "
-        "worker processes. The split (Prefect server / worker processes) is sampled from "
-        "/proc every 0.25 s (each process's last sample), so approximate; the rest is the "
-        "run process itself. lychee: its own process",
+        "for: its Prefect server and the local Dask cluster's worker processes. The split "
+        "(Prefect server / worker processes) is sampled from /proc every 0.25 s (each "
+        "process's last sample), so approximate; the rest is the run process itself. "
+        "lychee: its own process",
         "- run process peak RSS: `VmHWM` of the `linkpflege run` process itself (sampled; "
-        "workers and server not included); largest worker: the largest fetch or Dask worker "
-        "process. lychee: `ru_maxrss`",
+        "workers and server not included); largest worker: the largest Dask worker process. "
+        "lychee: `ru_maxrss`",
         "- verdicts right: good (200, 301 → 200) or broken (404) as the simulated web "
         'serves it; for ours "exact" also requires ok / moved / not_found',
         "- left behind: processes of the run still alive 1 s after it ended (then killed)",

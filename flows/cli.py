@@ -25,7 +25,7 @@ from flows.run_command import (  # noqa: F401  (exit statuses are part of this m
     command_run,
     fail,
 )
-from flows.run_settings import Settings, SettingsError, load_settings
+from flows.run_settings import Settings, SettingsError, deprecation_notices, load_settings
 from flows.terminal_text import one_line, terminal_safe
 
 # Option name → settings field; the values the user did not give stay out of the flags,
@@ -198,6 +198,8 @@ def command_serve(args: argparse.Namespace, settings: Settings, flags: dict[str,
     from flows.api_server import ApiServerError
     from flows.nightly_serve import serve_nightly
 
+    for notice in deprecation_notices(settings):
+        print(f"linkpflege: {notice}", file=sys.stderr)
     options: dict[str, Any] = {}
     for key, value in flags.items():
         is_path = key in ("catalog", "data_dir", "reviews")

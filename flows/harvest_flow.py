@@ -19,46 +19,54 @@ import sys
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from prefect import flow, get_run_logger
 from prefect.states import Failed, State
 
 from extractors.catalog.reader import CatalogError, CatalogParse, parse_catalog
 from extractors.catalog.removals import removed_entries, removed_links
-from extractors.facts.title_site_names import strip_repeated_site_names
 from extractors.health.run_outcome import judge_run
 from extractors.records import (
     CatalogEntry,
     EntryVerdict,
-    Health,
-    LinkHealth,
-    LinkRow,
     SuggestionRow,
 )
-from extractors.verdicts.entry_verdicts import judge_entries
 from extractors.verdicts.link_rows import StalenessPolicy
-from flows.archived_copies import ArchiveNight, add_archived_copies, archive_budget_for
+from flows.archived_copies import ArchiveNight, archive_budget_for
 from flows.cluster import cluster_size
 from flows.dataset.raw_capture import prune_captures
 from flows.dataset.review_log import ReviewLogError, read_reviews
 from flows.dataset.run_lock import RunLocked, run_lock
 from flows.dataset.store import (
     DatasetError,
+    TableLinkRows,
     history_nights,
+    iter_link_rows,
+    links_table,
     publish,
     read_entries,
     read_entries_night,
-    read_history_night,
-    read_links,
+    read_history_night_table,
+    read_links_table,
     recover_interrupted_publish,
 )
-from flows.fetch.settings import Validators
+from flows.dataset.table_rows import give_back_freed_memory
 from flows.morning_message import inconclusive_message, morning_message
-from flows.new_locations import RelocationNight, add_new_locations
+from flows.new_locations import RelocationNight
+from flows.night_table import (
+    health_by_url,
+    health_counts,
+    judge_entries_in_chunks,
+    with_archived_copies,
+    with_new_locations,
+    with_site_names_stripped,
+)
 from flows.progress_display import ProgressDisplay
 from flows.report.artifacts import publish_report_artifacts
 from flows.report.history import verdict_history_from
@@ -77,8 +85,7 @@ from flows.shards.analysis_pool import AnalysisPool
 from flows.shards.check import Shard, ShardJob, shard_by_host, shard_concurrency, shards_at_once
 from flows.shards.night_parts import (
     ShardTask,
-    night_rows,
-    read_parts,
+    night_table,
     redact_for_storage,
     remove_stale_staging,
     row_context,
@@ -133,7 +140,7 @@ class RunSummary:
 class PreviousState:
     """The dataset as it stood before this run's night, and whether to replace the latest."""
 
-    links: list[LinkRow]
+    links: pa.Table | None  # links schema; None on the first night
     entries: list[EntryVerdict]
     update_latest: bool
 
@@ -145,15 +152,15 @@ def previous_state(curated_dir: Path, run_date: dt.date) -> PreviousState:
     night (`--now`) builds on the newest history partition before that night, so nothing
     is counted twice; a past night only rewrites its own history partition.
     """
-    latest = read_links(curated_dir)
-    latest_night = latest[0].run_date if latest else None
+    latest = read_links_table(curated_dir)
+    latest_night = latest["run_date"][0].as_py() if latest is not None and latest.num_rows else None
     if latest_night is None or run_date > latest_night:
         return PreviousState(latest, read_entries(curated_dir), update_latest=True)
     earlier = [night for night in history_nights(curated_dir) if night < run_date]
     if not earlier:
-        return PreviousState([], [], update_latest=run_date == latest_night)
+        return PreviousState(None, [], update_latest=run_date == latest_night)
     return PreviousState(
-        read_history_night(curated_dir, earlier[-1]),
+        read_history_night_table(curated_dir, earlier[-1]),
         read_entries_night(curated_dir, earlier[-1]),
         update_latest=run_date == latest_night,
     )
@@ -185,7 +192,7 @@ def report_input(
     settings: Settings,
     run_date: dt.date,
     entries: Sequence[EntryVerdict],
-    links: Sequence[LinkRow],
+    links: pa.Table,
     previous_entries: Sequence[EntryVerdict],
     suggestions: Sequence[SuggestionRow] = (),
 ) -> ReportInput:
@@ -196,7 +203,7 @@ def report_input(
         catalog_name=settings.catalog.name,
         inconclusive_reason=None,
         entries=tuple(e for e in entries if e.removed_since is None),
-        links=tuple(link for link in links if link.removed_since is None),
+        links=TableLinkRows(links.filter(pc.is_null(links["removed_since"]))),
         previous_verdicts={e.entry_id: e.verdict for e in previous_entries},
         verdict_history=verdict_history_from(settings.curated_dir),
         suggestions=tuple(suggestions),
@@ -225,32 +232,16 @@ def render_report(report: ReportInput, curated_dir: Path, *, latest: bool) -> Re
     )
 
 
-def conditional_validators(previous: Sequence[LinkRow]) -> dict[str, Validators]:
-    """ETag / Last-Modified of last night's good direct answers, for conditional requests."""
-    validators: dict[str, Validators] = {}
-    for row in previous:
-        if (
-            row.url
-            and row.removed_since is None
-            and row.health is Health.OK
-            and not row.redirect_chain
-            and (row.etag or row.http_last_modified)
-        ):
-            validators[row.url] = (row.etag, row.http_last_modified)
-    return validators
-
-
 def shard_tasks(
     shards: Sequence[Shard],
     job: ShardJob,
-    validators: Mapping[str, Validators],
-    previous_links: Mapping[tuple[str, str | None], LinkRow],
+    previous: pa.Table | None,
     catalog: Sequence[CatalogEntry],
     policy: StalenessPolicy,
     staging: Path,
 ) -> list[ShardTask]:
-    """Each shard with what it needs to write its rows: its catalogue rows, last night's
-    rows of its links, and its URLs' validators for conditional requests."""
+    """Each shard with what it needs to write its rows: its catalogue rows and last night's
+    rows of its links (whose validators make tonight's requests conditional)."""
     entries_by_url: dict[str, list[CatalogEntry]] = {}
     for entry in catalog:
         if entry.url:
@@ -259,8 +250,7 @@ def shard_tasks(
         ShardTask(
             shard,
             job,
-            {url: validators[url] for url in shard if url in validators},
-            row_context(shard, entries_by_url, previous_links, job.run_date, policy),
+            row_context(shard, entries_by_url, previous, job.run_date, policy),
             staging,
         )
         for shard in shards
@@ -314,7 +304,6 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
         raise RunFailed(str(exc)) from exc
     for problem in reviews.problems:
         warn(problem)
-    previous_links = {(row.entry_id, row.url): row for row in previous.links}
     policy = StalenessPolicy(settings.stale_after_days, settings.confirm_after_nights)
 
     urls = list(dict.fromkeys(e.url for e in parsed.entries if e.url))
@@ -334,8 +323,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
         settings.raw_retention_nights,
         analysis_processes=settings.analysis_processes,
     )
-    validators = conditional_validators(previous.links)
-    tasks = shard_tasks(shards, job, validators, previous_links, parsed.entries, policy, staging)
+    tasks = shard_tasks(shards, job, previous.links, parsed.entries, policy, staging)
     progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
         if on_cluster:  # the shards' analysis happens on the workers
@@ -357,11 +345,11 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
     finally:
         progress.close()
     entries = redact_for_storage(parsed.entries, {})[0]
-    rows = night_rows(
-        read_parts([part.part for part in parts]), parsed.entries, previous_links, run_date, policy
+    night = night_table(
+        [part.part for part in parts], parsed.entries, previous.links, run_date, policy
     )
-    checked = {row.url: LinkHealth(row.health, row.http_status) for row in rows if row.health}
-    judgement = judge_run(list(checked.items()))
+    give_back_freed_memory()
+    judgement = judge_run(health_by_url(night))
     if judgement.inconclusive:
         raise RunInconclusive(
             f"run inconclusive, nothing published: {judgement.reason}; "
@@ -369,33 +357,34 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
             + inconclusive_message(settings, run_date, judgement.reason, warn)
         )
 
-    # Site names only the night's titles together reveal (a segment on several pages of a host).
-    rows = strip_repeated_site_names(rows)
+    night = with_site_names_stripped(night)
     # Archived copies, then lost pages' new addresses: one archive allowance for the night.
     engine, allowance = fetch_settings_from(settings), archive_budget_for(settings)
-    rows, archive = add_archived_copies(rows, settings, engine, previous.links, allowance)
-    rows, found, relocation = add_new_locations(
-        rows, entries, settings, engine, previous.links, allowance
+    night, archive = with_archived_copies(night, settings, engine, previous.links, allowance)
+    night, found, relocation = with_new_locations(
+        night, entries, settings, engine, previous.links, allowance
     )
-    verdicts = judge_entries(
+    verdicts = judge_entries_in_chunks(
         entries,
-        rows,
+        night,
         run_date=run_date,
         stale_after_days=settings.stale_after_days,
         reviews=reviews.latest,
     )
-    gone_links = removed_links(previous.links, entries, run_date)
+    last_night = iter_link_rows(previous.links) if previous.links is not None else ()
+    gone_links = links_table(removed_links(last_night, entries, run_date))
     gone_entries = removed_entries(previous.entries, entries, run_date)
     try:
         publish(
             settings.curated_dir,
             run_date,
-            rows + gone_links,
+            pa.concat_tables([night, gone_links.cast(night.schema)]),
             verdicts + gone_entries,
             update_latest=previous.update_latest,
             suggestions=found,
         )
-        report = report_input(settings, run_date, verdicts, rows, previous.entries, found)
+        give_back_freed_memory()
+        report = report_input(settings, run_date, verdicts, night, previous.entries, found)
         report_files = render_report(report, settings.curated_dir, latest=previous.update_latest)
     except (DatasetError, OSError) as exc:
         raise RunFailed(str(exc)) from exc
@@ -404,14 +393,14 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
         settings, report, report_files.html, latest=previous.update_latest, log=warn
     )
     if previous.update_latest:
-        for night in prune_captures(settings.raw_dir, run_date, settings.raw_retention_nights):
-            _log(f"raw captures of {night.isoformat()} pruned (retention)")
+        for pruned in prune_captures(settings.raw_dir, run_date, settings.raw_retention_nights):
+            _log(f"raw captures of {pruned.isoformat()} pruned (retention)")
 
     return RunSummary(
         run_date=run_date,
         links_total=len(parsed.entries),
         urls_checked=len(urls),
-        health_counts=dict(Counter(r.health.value for r in rows if r.health)),
+        health_counts=health_counts(night),
         verdict_counts=dict(Counter(v.verdict.value for v in verdicts)),
         catalog_problems=problems,
         report_path=report_files.html,

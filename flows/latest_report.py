@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from flows.dataset.store import read_entries, read_links, read_suggestions
+from flows.dataset.schema import LINKS_SCHEMA
+from flows.dataset.store import read_entries, read_links_table, read_suggestions
 from flows.harvest_flow import previous_state, report_input
 from flows.morning_message import delivery_failure
 from flows.report.view import ReportInput
@@ -18,7 +19,9 @@ def latest_report_input(settings: Settings) -> ReportInput | None:
     entries = read_entries(settings.curated_dir)
     if not entries:
         return None
-    links = read_links(settings.curated_dir)
+    links = read_links_table(settings.curated_dir)
+    if links is None:
+        links = LINKS_SCHEMA.empty_table()
     night = entries[0].run_date
     before = previous_state(settings.curated_dir, night).entries
     suggestions = read_suggestions(settings.curated_dir)

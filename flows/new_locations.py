@@ -225,6 +225,12 @@ def lost_pages(
     return lookups
 
 
+def may_have_moved(row: LinkRow) -> bool:
+    """Whether `add_new_locations` may look the row up: a lost page, or a link without a
+    target (its entry may name the provider's site)."""
+    return row.url is None or _is_lost(row)
+
+
 def _is_lost(row: LinkRow) -> bool:
     """Confirmed broken or a soft 404, at a plain http(s) address without credentials."""
     if row.url is None or row.removed_since is not None or row.health is Health.MOVED:

@@ -421,8 +421,9 @@ def test_cli_run_as_a_user_then_offline_night_changes_nothing(local_webs, tmp_pa
     )
     data_dir = tmp_path / "data"
     common = ["--catalog", str(catalog), "--data-dir", str(data_dir), "--allow-private-addresses"]
-    # Fetched in a worker process whose pages go to two analysis processes, as a long
-    # catalogue would have them (the flow's Prefect tasks hand their shard to the worker).
+    # Checked on a local Dask cluster of two workers whose pages go to two analysis
+    # processes each, as a long catalogue would have them; asked for with the deprecated
+    # --fetch-processes, which now means exactly that (and says so).
     done = _run_cli(
         "run",
         *common,
@@ -437,6 +438,7 @@ def test_cli_run_as_a_user_then_offline_night_changes_nothing(local_webs, tmp_pa
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
+    assert "fetch_processes (2) is deprecated" in done.stderr
     assert "ok 1" in done.stdout and "not_found 1" in done.stdout
     assert "index.html" in done.stdout
     assert "\r" not in done.stderr  # no progress bar when the output is not a terminal
@@ -511,7 +513,8 @@ def test_ctrl_c_ends_a_run_at_once_and_keeps_the_dataset(tmp_path: Path):
         env = dict(os.environ)
         env.pop("PREFECT_API_URL", None)
         linkpflege = str(Path(sys.executable).with_name("linkpflege"))
-        command = [linkpflege, "run", *common, "--now", NIGHT2, "--fetch-processes", "2"]
+        command = [linkpflege, "run", *common, "--now", NIGHT2, "--task-runner", "dask"]
+        command += ["--workers", "2"]
         run = subprocess.Popen(
             command,
             cwd=tmp_path,
@@ -529,7 +532,7 @@ def test_ctrl_c_ends_a_run_at_once_and_keeps_the_dataset(tmp_path: Path):
                 time.sleep(0.2)
             group = os.getpgid(run.pid)
             members = [pid for pid in _group_members(group) if pid != run.pid]
-            assert members  # Prefect's server and the fetch worker at least
+            assert members  # Prefect's server and the Dask workers at least
             os.killpg(group, signal.SIGINT)
             _, stderr = run.communicate(timeout=30)
         finally:

@@ -24,7 +24,7 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -99,23 +99,31 @@ def capture_nights(raw_dir: Path) -> list[dt.date]:
     return sorted(nights)
 
 
-def read_index(night_dir: Path) -> dict[str, IndexEntry]:
-    """URL → index entry for one night (all shards)."""
+def read_index(night_dir: Path, urls: Collection[str] | None = None) -> dict[str, IndexEntry]:
+    """URL → index entry for one night (all shards); with `urls`, only theirs (a shard needs
+    its own hosts' entries, not a whole long night's)."""
     index: dict[str, IndexEntry] = {}
     for path in sorted(night_dir.glob("shard-*.index.json")):
-        try:
-            records = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise CaptureError(f"{path}: unreadable capture index ({exc})") from exc
-        for url, fields in records.items():
-            index[url] = IndexEntry(**fields)
+        for url, fields in _index_records(path):
+            if urls is None or url in urls:
+                index[url] = IndexEntry(**fields)
     return index
 
 
-def previous_index(raw_dir: Path, run_date: dt.date) -> dict[str, IndexEntry]:
+def _index_records(path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    try:
+        records: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CaptureError(f"{path}: unreadable capture index ({exc})") from exc
+    return iter(records.items())
+
+
+def previous_index(
+    raw_dir: Path, run_date: dt.date, urls: Collection[str] | None = None
+) -> dict[str, IndexEntry]:
     """The newest night's index before `run_date` (what a revisit may refer to)."""
     earlier = [night for night in capture_nights(raw_dir) if night < run_date]
-    return read_index(capture_dir(raw_dir, earlier[-1])) if earlier else {}
+    return read_index(capture_dir(raw_dir, earlier[-1]), urls) if earlier else {}
 
 
 class CaptureWriter:
@@ -251,12 +259,15 @@ def prune_captures(raw_dir: Path, run_date: dt.date, retention_nights: int) -> l
     """
     cutoff = run_date - dt.timedelta(days=retention_nights - 1)
     nights = capture_nights(raw_dir)
+    if not any(night < cutoff for night in nights):
+        return []  # nothing old enough: no index needs reading
     referenced = {
-        entry.original_night
+        fields["original_night"]
         for night in nights
         if night >= cutoff
-        for entry in read_index(capture_dir(raw_dir, night)).values()
-        if entry.kind == "revisit"
+        for path in sorted(capture_dir(raw_dir, night).glob("shard-*.index.json"))
+        for _, fields in _index_records(path)
+        if fields["kind"] == "revisit"
     }
     removed = [n for n in nights if n < cutoff and n.isoformat() not in referenced]
     for night in removed:

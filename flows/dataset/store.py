@@ -13,11 +13,13 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extractors.records import EntryVerdict, Health, Hop, LinkRow, SuggestionRow, Verdict
@@ -120,8 +122,13 @@ def _temporary_beside(target: Path) -> Path:
     return Path(name)
 
 
+# Row groups of this many rows: the writer encodes one group at a time, so a long night
+# costs a group's worth of buffers, not the whole table's again.
+ROW_GROUP_ROWS = 8192
+
+
 def _write_parquet(table: pa.Table, temp: Path) -> None:
-    pq.write_table(table, temp, compression="zstd")
+    pq.write_table(table, temp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
     with open(temp, "rb") as stream:
         os.fsync(stream.fileno())
 
@@ -129,7 +136,7 @@ def _write_parquet(table: pa.Table, temp: Path) -> None:
 def publish(
     curated_dir: Path,
     run_date: dt.date,
-    links: Sequence[LinkRow],
+    links: Sequence[LinkRow] | pa.Table,
     entries: Sequence[EntryVerdict],
     *,
     update_latest: bool = True,
@@ -141,7 +148,8 @@ def publish(
     the same night replaces that night's history partition instead of adding to it.
     `update_latest=False` (a re-run of a past night) writes only that night's history.
     `suggestions` (the night's considered new addresses; empty: an empty table) replaces
-    `suggestions.parquet` with the latest tables; None leaves the file as it is.
+    `suggestions.parquet` with the latest tables; None leaves the file as it is. `links` may
+    be a table of the links schema already (a long night is never held as records).
     """
     targets = PublishedFiles(
         links=curated_dir / LINKS_FILE,
@@ -149,7 +157,8 @@ def publish(
         history=history_partition(curated_dir, run_date) / HISTORY_FILE,
         entries_history=entries_history_partition(curated_dir, run_date) / ENTRIES_HISTORY_FILE,
     )
-    latest_links, latest_entries = links_table(links), entries_table(entries)
+    latest_links = links if isinstance(links, pa.Table) else links_table(links)
+    latest_entries = entries_table(entries)
     problems = validate_tables(latest_links, latest_entries, run_date)
     latest_suggestions = suggestions_table(suggestions) if suggestions is not None else None
     if latest_suggestions is not None:
@@ -159,10 +168,15 @@ def publish(
             f"{curated_dir}: output failed validation, nothing published: " + "; ".join(problems)
         )
     # History holds what was observed tonight: rows of removed catalogue links are not.
-    observed_links = [row for row in links if row.removed_since is None]
+    removed = latest_links["removed_since"]
+    observed_links = (
+        latest_links  # no removed rows (most nights): the same table, not a copy
+        if removed.null_count == len(removed)
+        else latest_links.filter(pc.is_null(removed))
+    )
     observed_entries = [row for row in entries if row.removed_since is None]
     tables = [
-        (links_table(observed_links, history=True), targets.history),
+        (observed_links.select(HISTORY_SCHEMA.names).cast(HISTORY_SCHEMA), targets.history),
         (entries_table(observed_entries).drop_columns(["run_date"]), targets.entries_history),
     ]
     if update_latest:
@@ -289,9 +303,14 @@ def _read_table(path: Path, schema: pa.Schema) -> pa.Table | None:
     return table.select(schema.names)
 
 
+def read_links_table(curated_dir: Path) -> pa.Table | None:
+    """The latest links table (links schema); None when there is none yet."""
+    return _read_table(curated_dir / LINKS_FILE, LINKS_SCHEMA)
+
+
 def read_links(curated_dir: Path) -> list[LinkRow]:
     """The latest links table as records; empty when there is none yet."""
-    table = _read_table(curated_dir / LINKS_FILE, LINKS_SCHEMA)
+    table = read_links_table(curated_dir)
     return [] if table is None else link_rows_of(table)
 
 
@@ -306,29 +325,81 @@ def history_nights(curated_dir: Path) -> list[dt.date]:
     return sorted(nights)
 
 
-def read_history_night(curated_dir: Path, night: dt.date) -> list[LinkRow]:
-    """One night's observations as link records (run_date comes from the partition path)."""
+def read_history_night_table(
+    curated_dir: Path, night: dt.date, urls: Collection[str] | None = None
+) -> pa.Table | None:
+    """One night's observations in the links schema (run_date from the partition path);
+    with `urls`, only the rows of those links. None when the night has no partition."""
     path = history_partition(curated_dir, night) / HISTORY_FILE
     table = _read_table(path, HISTORY_SCHEMA)
     if table is None:
-        return []
-    table = table.append_column(
+        return None
+    if urls is not None:
+        table = table.filter(pc.is_in(table["url"], pa.array(list(urls), pa.string())))
+    return table.append_column(
         pa.field("run_date", pa.date32()), pa.array([night] * table.num_rows, pa.date32())
     ).select(LINKS_SCHEMA.names)
-    return link_rows_of(table)
+
+
+def read_history_night(
+    curated_dir: Path, night: dt.date, urls: Collection[str] | None = None
+) -> list[LinkRow]:
+    """One night's observations as link records (run_date comes from the partition path)."""
+    table = read_history_night_table(curated_dir, night, urls)
+    return [] if table is None else link_rows_of(table)
 
 
 def link_rows_of(table: pa.Table) -> list[LinkRow]:
     """Link rows from a table of the links schema (a part of the night, or a stored night)."""
-    rows = []
-    for record in table.to_pylist():
-        record["redirect_chain"] = tuple(
-            Hop(url=hop["url"], status=hop["status"], location=hop["location"])
-            for hop in record["redirect_chain"]
-        )
-        record["health"] = Health(record["health"]) if record["health"] else None
-        rows.append(LinkRow(**record))
-    return rows
+    return list(iter_link_rows(table))
+
+
+def iter_link_rows(table: pa.Table, batch_rows: int = 2048) -> Iterator[LinkRow]:
+    """Link rows from a table of the links schema, a batch at a time: a long table never
+    exists as Python records all at once unless the caller keeps them."""
+    for batch in table.to_batches(max_chunksize=batch_rows):
+        for record in batch.to_pylist():
+            record["redirect_chain"] = tuple(
+                Hop(url=hop["url"], status=hop["status"], location=hop["location"])
+                for hop in record["redirect_chain"]
+            )
+            record["health"] = Health(record["health"]) if record["health"] else None
+            yield LinkRow(**record)
+
+
+def rows_of_links(table: pa.Table | None, keys: Iterable[tuple[str, str | None]]) -> list[LinkRow]:
+    """The records of the given (entry_id, url) links, where the table has them."""
+    wanted = set(keys)
+    if table is None or not wanted:
+        return []
+    urls = pa.array(sorted({url for _, url in wanted if url is not None}), pa.string())
+    near = table.filter(pc.fill_null(pc.is_in(table["url"], urls), False))
+    return [row for row in iter_link_rows(near) if (row.entry_id, row.url) in wanted]
+
+
+class TableLinkRows(Sequence[LinkRow]):
+    """A links table seen as a sequence of link rows, made as they are read (the report
+    walks tonight's links once; holding them all as records would cost ~2 KB a link)."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def __iter__(self) -> Iterator[LinkRow]:
+        return iter_link_rows(self.table)
+
+    @overload
+    def __getitem__(self, index: int) -> LinkRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[LinkRow]: ...
+    def __getitem__(self, index: int | slice) -> LinkRow | list[LinkRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return link_rows_of(self.table.slice(index % len(self), 1))[0]
 
 
 def read_suggestions(curated_dir: Path) -> list[SuggestionRow]:

@@ -143,8 +143,11 @@ async def fetch_all(
     keep_bodies: bool = True,
     validators: Mapping[str, Validators] | None = None,
     admission: asyncio.Semaphore | None = None,
+    collect: bool = True,
 ) -> dict[str, FetchResult]:
-    """Fetch every distinct URL once, politely; results keyed by the URL as given.
+    """Fetch every distinct URL once, politely; results keyed by the URL as given
+    (`collect=False`: none, for a caller that takes each result in `on_result` and must not
+    hold a whole shard's results).
 
     `on_result` is called as each result arrives (for progress or streaming
     writes); an exception raised by it cancels the run and propagates.
@@ -178,7 +181,8 @@ async def fetch_all(
         )
         if on_result is not None:
             on_result(result)
-        results[url] = result if keep_bodies else dataclasses.replace(result, body=b"")
+        if collect:
+            results[url] = result if keep_bodies else dataclasses.replace(result, body=b"")
 
     async def worker(host: str) -> None:
         while (job := lanes.take(host)) is not None:
@@ -197,4 +201,4 @@ async def fetch_all(
                     tasks.create_task(worker(host))
         finally:
             await context.aclose()
-    return {url: results[url] for url in unique}
+    return {url: results[url] for url in unique} if collect else {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from extractors.records import EntryVerdict, LinkRow, SuggestionRow, Verdict
@@ -62,7 +62,7 @@ class ReportInput:
     catalog_name: str
     inconclusive_reason: str | None
     entries: tuple[EntryVerdict, ...]
-    links: tuple[LinkRow, ...]
+    links: Sequence[LinkRow]  # walked once; a long night's come from its table as read
     previous_verdicts: Mapping[str, Verdict]
     verdict_history: tuple[tuple[dt.date, Mapping[str, int]], ...] = ()
     # Every candidate new address considered tonight (suggestions.parquet): the evidence of

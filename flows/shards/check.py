@@ -43,7 +43,7 @@ class ShardJob:
     run_date: dt.date
     raw_dir: Path
     retention_nights: int
-    # Analysis workers of each fetch worker process (0: a thread of that process).
+    # Analysis worker processes of each shard's process (0: a thread of that process).
     analysis_processes: int = 0
 
 
@@ -132,7 +132,7 @@ def observe_shard(
         urls,
         user_agent=job.fetch_settings.user_agent,
         retention_nights=job.retention_nights,
-        previous=previous_index(job.raw_dir, job.run_date),
+        previous=previous_index(job.raw_dir, job.run_date, set(urls)),
     )
 
     async def fetch_shard(capture: CaptureWriter) -> None:
@@ -158,6 +158,7 @@ def observe_shard(
             keep_bodies=False,
             validators={url: validators[url] for url in urls if url in validators},
             admission=gate,
+            collect=False,
         )
 
     try:

@@ -26,12 +26,13 @@ import pickle
 import shutil
 import struct
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extractors.health.link_health import classify
@@ -39,7 +40,8 @@ from extractors.records import CatalogEntry, FetchResult, Health, LinkRow, PageF
 from extractors.urls.redaction import redact_userinfo
 from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
 from flows.dataset.schema import LINKS_SCHEMA
-from flows.dataset.store import link_rows_of, links_table
+from flows.dataset.store import iter_link_rows, link_rows_of, links_table, rows_of_links
+from flows.dataset.table_rows import take_rows
 from flows.fetch.settings import Validators
 from flows.shards.analysis_pool import AnalysisPool
 from flows.shards.check import Shard, ShardJob, observe_shard
@@ -58,10 +60,7 @@ def redact_for_storage(
     known by its masked URL, so `user:secret@` is never stored or printed. Masking
     is stable, so last night's rows still match tonight's.
     """
-    masked_entries = [
-        dataclasses.replace(entry, url=redact_userinfo(entry.url)) if entry.url else entry
-        for entry in entries
-    ]
+    masked_entries = [_masked_entry(entry) for entry in entries]
     masked_observed = {
         redact_userinfo(url): dataclasses.replace(
             obs, fetch=dataclasses.replace(obs.fetch, url=redact_userinfo(obs.fetch.url))
@@ -69,6 +68,12 @@ def redact_for_storage(
         for url, obs in observed.items()
     }
     return masked_entries, masked_observed
+
+
+def _masked_entry(entry: CatalogEntry) -> CatalogEntry:
+    # The same record when there is nothing to mask (nearly always): no copy per link.
+    masked = redact_userinfo(entry.url) if entry.url else entry.url
+    return entry if masked == entry.url else dataclasses.replace(entry, url=masked)
 
 
 def not_checked(url: str) -> Observation:
@@ -80,10 +85,11 @@ def not_checked(url: str) -> Observation:
 @dataclass(frozen=True, slots=True)
 class RowContext:
     """What a shard needs to turn its observations into link rows: its catalogue rows
-    (as the catalogue gives them), last night's rows of those links, and the night's rules."""
+    (as the catalogue gives them), last night's rows of its links (a table: records are
+    made where the shard runs), and the night's rules."""
 
     entries: tuple[CatalogEntry, ...]
-    previous: Mapping[tuple[str, str | None], LinkRow]  # (entry_id, masked url)
+    previous: pa.Table | None  # links schema, masked URLs
     run_date: dt.date
     policy: StalenessPolicy
 
@@ -91,31 +97,67 @@ class RowContext:
 def row_context(
     shard: Iterable[str],
     entries_by_url: Mapping[str, Sequence[CatalogEntry]],
-    previous: Mapping[tuple[str, str | None], LinkRow],
+    previous: pa.Table | None,
     run_date: dt.date,
     policy: StalenessPolicy,
 ) -> RowContext:
     mine = tuple(entry for url in shard for entry in entries_by_url.get(url, ()))
-    keys = {(entry.entry_id, redact_userinfo(entry.url)) for entry in mine}
-    return RowContext(
-        mine, {key: previous[key] for key in keys if key in previous}, run_date, policy
-    )
+    if previous is not None:
+        urls = pa.array(sorted({redact_userinfo(entry.url) for entry in mine}), pa.string())
+        previous = previous.filter(pc.fill_null(pc.is_in(previous["url"], urls), False))
+    return RowContext(mine, previous, run_date, policy)
 
 
-def rows_of_url(url: str, observation: Observation, context: RowContext) -> list[LinkRow]:
-    """The link rows of one checked URL: one per catalogue row that links it."""
-    entries, masked = redact_for_storage(
-        [entry for entry in context.entries if entry.url == url], {url: observation}
-    )
+def conditional_validators(previous: Iterable[LinkRow]) -> dict[str, Validators]:
+    """ETag / Last-Modified of last night's good direct answers, for conditional requests."""
+    validators: dict[str, Validators] = {}
+    for row in previous:
+        if (
+            row.url
+            and row.removed_since is None
+            and row.health is Health.OK
+            and not row.redirect_chain
+            and (row.etag or row.http_last_modified)
+        ):
+            validators[row.url] = (row.etag, row.http_last_modified)
+    return validators
+
+
+class LastNight:
+    """Last night's rows of a shard's links, kept as their table: a row becomes a record only
+    when its link is checked (a shard in the run's threads must not hold them all)."""
+
+    def __init__(self, table: pa.Table | None) -> None:
+        self.table = table if table is not None else LINKS_SCHEMA.empty_table()
+        keys = zip(self.table["entry_id"].to_pylist(), self.table["url"].to_pylist(), strict=True)
+        self._position = {key: index for index, key in enumerate(keys)}
+
+    def get(self, key: tuple[str, str | None]) -> LinkRow | None:
+        position = self._position.get(key)
+        return None if position is None else link_rows_of(self.table.slice(position, 1))[0]
+
+    def rows(self) -> Iterator[LinkRow]:
+        return iter_link_rows(self.table)
+
+
+def rows_of_url(
+    url: str,
+    observation: Observation,
+    entries: Sequence[CatalogEntry],
+    previous: LastNight,
+    context: RowContext,
+) -> list[LinkRow]:
+    """The link rows of one checked URL: one per catalogue row (`entries`) that links it."""
+    masked_entries, masked = redact_for_storage(entries, {url: observation})
     return [
         build_link_row(
             entry,
             masked.get(entry.url),
-            context.previous.get((entry.entry_id, entry.url or None)),
+            previous.get((entry.entry_id, entry.url or None)),
             run_date=context.run_date,
             policy=context.policy,
         )
-        for entry in entries
+        for entry in masked_entries
     ]
 
 
@@ -143,7 +185,6 @@ class ShardTask:
 
     urls: Shard
     job: ShardJob
-    validators: Mapping[str, Validators]
     context: RowContext
     staging: Path
 
@@ -172,16 +213,17 @@ def check_shard_part(
     journal, so their hosts are not asked again."""
     key = shard_key(task.urls)
     journal = RowJournal(task.staging / f"journal-{key}.bin")
+    context = task.context
+    previous = LastNight(context.previous)
+    by_url: dict[str, list[CatalogEntry]] = {}
+    for entry in context.entries:
+        by_url.setdefault(entry.url, []).append(entry)
     with PartWriter(task.staging, key) as part:
         recorded = journal.replay(part.add)
         remaining = tuple(url for url in task.urls if url not in recorded)
-        by_url: dict[str, list[CatalogEntry]] = {}
-        for entry in task.context.entries:
-            by_url.setdefault(entry.url, []).append(entry)
 
         def observed(url: str, observation: Observation) -> None:
-            mine = dataclasses.replace(task.context, entries=tuple(by_url.get(url, ())))
-            rows = rows_of_url(url, observation, mine)
+            rows = rows_of_url(url, observation, by_url.get(url, ()), previous, context)
             journal.add(url, rows)
             part.add(rows)
             on_finished(url)
@@ -190,7 +232,7 @@ def check_shard_part(
             observe_shard(
                 remaining,
                 task.job,
-                task.validators,
+                conditional_validators(previous.rows()),
                 analysis=analysis,
                 on_observed=observed,
                 warn=warn,
@@ -247,39 +289,51 @@ def write_part(folder: Path, key: str, rows: Sequence[LinkRow]) -> Path:
     return part.path
 
 
-def read_parts(parts: Sequence[Path]) -> list[LinkRow]:
-    """The night's link rows from the shards' parts (the final table, nothing more)."""
-    if not parts:
-        return []
-    table = pa.concat_tables(pq.read_table(part, schema=LINKS_SCHEMA) for part in parts)
-    return link_rows_of(table)
-
-
-def night_rows(
-    checked: Sequence[LinkRow],
+def night_table(
+    parts: Sequence[Path],
     catalog: Sequence[CatalogEntry],
-    previous: Mapping[tuple[str, str | None], LinkRow],
+    previous: pa.Table | None,
     run_date: dt.date,
     policy: StalenessPolicy,
-) -> list[LinkRow]:
-    """Every catalogue link's row for the night, in catalogue order: the shards' rows, and
-    here the links without a target and any link a shard did not return (never dropped)."""
-    by_link = {(row.entry_id, row.url): row for row in checked}
-    rows: list[LinkRow] = []
-    for entry, masked in zip(catalog, redact_for_storage(catalog, {})[0], strict=True):
-        row = by_link.get((masked.entry_id, masked.url or None))
-        if row is None:
-            observed = {entry.url: not_checked(entry.url)} if entry.url else {}
-            masked_observed = redact_for_storage((), observed)[1]
-            row = build_link_row(
+) -> pa.Table:
+    """Every catalogue link's row for the night as one table, in catalogue order: the rows
+    of the shards' parts, and here the links without a target and any link a shard did not
+    return (never dropped)."""
+    tables = [pq.read_table(part, schema=LINKS_SCHEMA) for part in parts]
+    position: dict[tuple[str, str | None], int] = {}
+    checked_rows = 0
+    for table in tables:
+        keys = zip(table["entry_id"].to_pylist(), table["url"].to_pylist(), strict=True)
+        for key in keys:
+            position[key] = checked_rows
+            checked_rows += 1
+    masked_catalog = redact_for_storage(catalog, {})[0]
+    order: list[int] = []
+    missing: list[tuple[CatalogEntry, CatalogEntry]] = []
+    for entry, masked in zip(catalog, masked_catalog, strict=True):
+        found = position.get((masked.entry_id, masked.url or None))
+        if found is None:
+            found = checked_rows + len(missing)
+            missing.append((entry, masked))
+        order.append(found)
+    del position
+    last_night = rows_of_links(previous, ((m.entry_id, m.url or None) for _, m in missing))
+    earlier = {(row.entry_id, row.url): row for row in last_night}
+    extra: list[LinkRow] = []
+    for entry, masked in missing:
+        observed = {entry.url: not_checked(entry.url)} if entry.url else {}
+        masked_observed = redact_for_storage((), observed)[1]
+        extra.append(
+            build_link_row(
                 masked,
                 masked_observed.get(masked.url) if masked.url else None,
-                previous.get((masked.entry_id, masked.url or None)),
+                earlier.get((masked.entry_id, masked.url or None)),
                 run_date=run_date,
                 policy=policy,
             )
-        rows.append(row)
-    return rows
+        )
+    tables.append(links_table(extra).cast(LINKS_SCHEMA))
+    return take_rows(tables, order)
 
 
 class RowJournal:

@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from local_web import LocalWeb, Reply
 
 from extractors.records import CatalogEntry, LinkRow
 from extractors.verdicts.link_rows import StalenessPolicy
+from flows.dataset.store import link_rows_of
 from flows.fetch.settings import FetchSettings
 from flows.shards.analysis_pool import AnalysisPool
 from flows.shards.check import ShardJob, observe_shard
@@ -22,7 +24,6 @@ from flows.shards.night_parts import (
     ShardPart,
     ShardTask,
     check_shard_part,
-    read_parts,
     remove_stale_staging,
     row_context,
     shard_key,
@@ -52,11 +53,15 @@ def shard_on_worker(
 ) -> ShardPart:
     with AnalysisPool(0) as analysis:
         return check_shard_part(
-            ShardTask(urls, job, {}, context, staging),
+            ShardTask(urls, job, context, staging),
             analysis=analysis,
             on_finished=lambda url: None,
             warn=print,
         )
+
+
+def parts_rows(part: ShardPart) -> list[LinkRow]:
+    return link_rows_of(pq.read_table(part.part))
 
 
 def catalogue(urls: list[str]) -> dict[str, list[CatalogEntry]]:
@@ -68,11 +73,11 @@ def catalogue(urls: list[str]) -> dict[str, list[CatalogEntry]]:
 
 def test_a_shard_writes_its_rows_as_a_part_the_flow_reads_back(web: LocalWeb, tmp_path: Path):
     urls = tuple(web.url(f"/seite-{n}") for n in range(6))
-    context = row_context(urls, catalogue(list(urls)), {}, RUN_DATE, POLICY)
+    context = row_context(urls, catalogue(list(urls)), None, RUN_DATE, POLICY)
     staging = staging_dir(tmp_path, RUN_DATE, "run1")
     part = shard_on_worker(urls, job(tmp_path), context, staging)
     assert (part.urls_fetched, part.urls_from_journal) == (6, 0)
-    rows = read_parts([part.part])
+    rows = parts_rows(part)
     assert sorted(row.url for row in rows) == sorted(urls)
     assert {row.title for row in rows} == {f"Seite {n}" for n in range(6)}
     assert {row.health.value for row in rows if row.health} == {"ok"}
@@ -80,7 +85,7 @@ def test_a_shard_writes_its_rows_as_a_part_the_flow_reads_back(web: LocalWeb, tm
 
 def test_a_shard_checked_again_does_not_ask_for_journalled_urls(web: LocalWeb, tmp_path: Path):
     urls = tuple(web.url(f"/seite-{n}") for n in range(6))
-    context = row_context(urls, catalogue(list(urls)), {}, RUN_DATE, POLICY)
+    context = row_context(urls, catalogue(list(urls)), None, RUN_DATE, POLICY)
     staging = staging_dir(tmp_path, RUN_DATE, "run1")
     first = shard_on_worker(urls[:4], job(tmp_path), context, staging)
     # The worker of the first attempt died after four URLs: its journal holds them. The
@@ -94,12 +99,12 @@ def test_a_shard_checked_again_does_not_ask_for_journalled_urls(web: LocalWeb, t
     asked = {path: web.count(path) - count for path, count in before.items()}
     assert asked == {"/seite-0": 0, "/seite-1": 0, "/seite-2": 0, "/seite-3": 0,
                      "/seite-4": 1, "/seite-5": 1}  # fmt: skip
-    assert sorted(row.url for row in read_parts([again.part])) == sorted(urls)
+    assert sorted(row.url for row in parts_rows(again)) == sorted(urls)
 
 
 def test_a_torn_journal_record_ends_the_journal_not_the_shard(web: LocalWeb, tmp_path: Path):
     urls = tuple(web.url(f"/seite-{n}") for n in range(2))
-    context = row_context(urls, catalogue(list(urls)), {}, RUN_DATE, POLICY)
+    context = row_context(urls, catalogue(list(urls)), None, RUN_DATE, POLICY)
     staging = tmp_path / "staging"
     shard_on_worker(urls, job(tmp_path), context, staging)
     journal = RowJournal(staging / f"journal-{shard_key(urls)}.bin")
@@ -154,7 +159,7 @@ def test_a_shard_hands_on_pages_as_they_finish_not_at_its_end(tmp_path: Path):
 
 def test_a_shard_that_fails_leaves_no_part(web: LocalWeb, tmp_path: Path):
     urls = tuple(web.url(f"/seite-{n}") for n in range(3))
-    context = row_context(urls, catalogue(list(urls)), {}, RUN_DATE, POLICY)
+    context = row_context(urls, catalogue(list(urls)), None, RUN_DATE, POLICY)
     staging = tmp_path / "staging"
 
     def finished(url: str) -> None:
@@ -162,7 +167,7 @@ def test_a_shard_that_fails_leaves_no_part(web: LocalWeb, tmp_path: Path):
 
     with AnalysisPool(0) as analysis, pytest.raises(OSError):
         check_shard_part(
-            ShardTask(urls, job(tmp_path), {}, context, staging),
+            ShardTask(urls, job(tmp_path), context, staging),
             analysis=analysis,
             on_finished=finished,
             warn=print,

@@ -1,0 +1,57 @@
+"""Reordering and replacing rows of a long table a column at a time.
+
+`Table.take` builds every column of the result before the caller can let go of the input,
+so for a moment a night's table exists twice. Done one column at a time, each column of the
+input is released as its reordered copy is made: the extra memory is one column's worth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+
+def take_rows(tables: list[pa.Table], order: Sequence[int]) -> pa.Table:
+    """The rows of `tables` (one after the other, same schema) in `order`. Empties the list:
+    the caller's tables are released column by column as the result is built."""
+    schema = tables[0].schema
+    columns = {
+        name: pa.chunked_array(
+            [chunk for table in tables for chunk in table.column(name).chunks],
+            type=schema.field(name).type,
+        )
+        for name in schema.names
+    }
+    tables.clear()
+    indices = pa.array(order, pa.int64())
+    for name in schema.names:
+        columns[name] = columns[name].take(indices)
+    return pa.table(columns, schema=schema)
+
+
+def replace_rows(table: pa.Table, positions: Sequence[int], replacement: pa.Table) -> pa.Table:
+    """`table` with row `positions[i]` replaced by row i of `replacement` (same schema);
+    only the columns where a value changes are rebuilt."""
+    if not positions:
+        return table
+    replacement = replacement.cast(table.schema)
+    where = pa.array(positions, pa.int64())
+    order = list(range(table.num_rows))
+    for offset, position in enumerate(positions):
+        order[position] = table.num_rows + offset
+    indices = pa.array(order, pa.int64())
+    for index, name in enumerate(table.schema.names):
+        old, new = table.column(name), replacement.column(name)
+        if old.take(where).equals(new):
+            continue
+        both = pa.chunked_array(old.chunks + new.chunks, type=old.type)
+        table = table.set_column(index, table.schema.field(index), both.take(indices))
+    return table
+
+
+def give_back_freed_memory() -> None:
+    """Return what Arrow's allocator keeps of freed tables to the system. It keeps freed
+    memory for its next tables; Python's own objects cannot use it, so after a long night's
+    table is rebuilt the process would carry both."""
+    pa.default_memory_pool().release_unused()
