@@ -31,7 +31,8 @@ the sampler's processes are looked for once more: any still alive was left behin
     .venv/bin/python benchmarks/bench_scale_out.py --urls 2000 --hosts 50 --small-urls 500 \\
         --rows single,dask2 --no-save                                    # quick look
 
-Writes Markdown to stdout and to `benchmarks/results/scale_out-YYYY-MM-DD.md`.
+Writes Markdown to stdout and to `benchmarks/results/scale_out-YYYY-MM-DD.md` (`-2`, `-3`, …
+for later runs of the same day).
 """
 
 from __future__ import annotations
@@ -835,6 +836,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_save:
         RESULTS_DIR.mkdir(exist_ok=True)
         target = RESULTS_DIR / f"scale_out-{dt.date.today().isoformat()}.md"
+        count = 1
+        while target.exists():  # a second run on the same day keeps the first one's record
+            count += 1
+            target = RESULTS_DIR / f"scale_out-{dt.date.today().isoformat()}-{count}.md"
         target.write_text(report, encoding="utf-8")
         print(f"written to {target}")
     return 0

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from prefect import flow, get_run_logger
 from prefect.states import Failed, State
 
@@ -46,6 +45,7 @@ from flows.dataset.run_lock import RunLocked, run_lock
 from flows.dataset.store import (
     DatasetError,
     TableLinkRows,
+    current_links,
     history_nights,
     iter_link_rows,
     links_table,
@@ -203,7 +203,7 @@ def report_input(
         catalog_name=settings.catalog.name,
         inconclusive_reason=None,
         entries=tuple(e for e in entries if e.removed_since is None),
-        links=TableLinkRows(links.filter(pc.is_null(links["removed_since"]))),
+        links=TableLinkRows(current_links(links)),
         previous_verdicts={e.entry_id: e.verdict for e in previous_entries},
         verdict_history=verdict_history_from(settings.curated_dir),
         suggestions=tuple(suggestions),

@@ -168,12 +168,7 @@ def publish(
             f"{curated_dir}: output failed validation, nothing published: " + "; ".join(problems)
         )
     # History holds what was observed tonight: rows of removed catalogue links are not.
-    removed = latest_links["removed_since"]
-    observed_links = (
-        latest_links  # no removed rows (most nights): the same table, not a copy
-        if removed.null_count == len(removed)
-        else latest_links.filter(pc.is_null(removed))
-    )
+    observed_links = current_links(latest_links)
     observed_entries = [row for row in entries if row.removed_since is None]
     tables = [
         (observed_links.select(HISTORY_SCHEMA.names).cast(HISTORY_SCHEMA), targets.history),
@@ -301,6 +296,13 @@ def _read_table(path: Path, schema: pa.Schema) -> pa.Table | None:
         field = schema.field(name)
         table = table.append_column(field, pa.nulls(table.num_rows, field.type))
     return table.select(schema.names)
+
+
+def current_links(table: pa.Table) -> pa.Table:
+    """The rows of links still in the catalogue (`removed_since` empty); the same table, not
+    a copy, when no link was removed (most nights)."""
+    removed = table["removed_since"]
+    return table if removed.null_count == len(removed) else table.filter(pc.is_null(removed))
 
 
 def read_links_table(curated_dir: Path) -> pa.Table | None:
