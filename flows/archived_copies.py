@@ -24,7 +24,7 @@ import concurrent.futures
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Collection, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -224,19 +224,29 @@ def last_good_facts(
     row (a moved link; a failing row carries the last fingerprint), last night's, else the
     row in the history of `last_ok`. Shared by the archive and the new-location lookups."""
     before = {(row.entry_id, row.url): row for row in previous}
+
+    def sources_of(row: LinkRow) -> list[LinkRow]:
+        last = before.get((row.entry_id, row.url))
+        return [row] if last is None else [row, last]
+
+    # The night of the last good copy, for each link that has no title tonight or last night.
+    untitled = {
+        index: night
+        for index, row in enumerate(rows)
+        if (night := copy_before(row)) is not None
+        and not any(source.title for source in sources_of(row))
+    }
+    wanted: dict[dt.date, set[str]] = {}
+    for index, night in untitled.items():
+        wanted.setdefault(night, set()).add(rows[index].url or "")
+    # Only those links' rows of each such night: a long night's history is not read whole.
+    nights = {night: _history_rows(settings, night, urls) for night, urls in wanted.items()}
     facts: dict[tuple[str, str | None], LastGood] = {}
-    nights: dict[dt.date, dict[tuple[str, str | None], LinkRow]] = {}
-    for row in rows:
+    for index, row in enumerate(rows):
         key = (row.entry_id, row.url)
-        sources = [row]
-        if (last := before.get(key)) is not None:
-            sources.append(last)
-        night = copy_before(row)
-        if not any(source.title for source in sources) and night is not None:
-            if night not in nights:
-                nights[night] = _history_rows(settings, night)
-            if (old := nights[night].get(key)) is not None:
-                sources.append(old)
+        sources = sources_of(row)
+        if index in untitled and (old := nights[untitled[index]].get(key)) is not None:
+            sources.append(old)
         facts[key] = LastGood(
             title=next((s.title for s in sources if s.title), None),
             summary=next((s.summary for s in sources if s.summary), None),
@@ -257,9 +267,11 @@ def last_good_titles(
     }
 
 
-def _history_rows(settings: Settings, night: dt.date) -> dict[tuple[str, str | None], LinkRow]:
+def _history_rows(
+    settings: Settings, night: dt.date, urls: Collection[str]
+) -> dict[tuple[str, str | None], LinkRow]:
     try:
-        rows = read_history_night(settings.curated_dir, night)
+        rows = read_history_night(settings.curated_dir, night, urls)
     except (DatasetError, OSError):
         return {}  # last known facts are only evidence, never a reason to fail
     return {(row.entry_id, row.url): row for row in rows}

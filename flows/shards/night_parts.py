@@ -282,13 +282,6 @@ class PartWriter:
             self._temporary.unlink(missing_ok=True)
 
 
-def write_part(folder: Path, key: str, rows: Sequence[LinkRow]) -> Path:
-    """Rows as a part of the night, whole or not at all."""
-    with PartWriter(folder, key) as part:
-        part.add(rows)
-    return part.path
-
-
 def night_table(
     parts: Sequence[Path],
     catalog: Sequence[CatalogEntry],

@@ -294,6 +294,10 @@ def test_history_nights_and_entries_history_read_back(tmp_path: Path):
     assert read_history_night(tmp_path, NIGHT) == rows()
     assert read_entries_night(tmp_path, NIGHT) == [entry()]
     assert read_links(tmp_path)[0].run_date == later
+    # Only some links' rows of a night (a lookup needs a few, never the whole night).
+    some = [row for row in rows() if row.url]
+    assert some and read_history_night(tmp_path, NIGHT, {some[0].url}) == some[:1]
+    assert read_history_night(tmp_path, NIGHT, set()) == []
 
 
 def test_past_night_rewrites_only_its_history(tmp_path: Path):
