@@ -11,6 +11,7 @@ the night from the parts (`flows.shards.night_parts`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -275,6 +276,8 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
                 return _harvest_locked(settings, run_shards, staging)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
+                with contextlib.suppress(OSError):  # the folder too, unless a run left some
+                    staging.parent.rmdir()
     except RunLocked as exc:
         raise RunFailed(str(exc)) from exc
 

@@ -173,3 +173,22 @@ def test_a_shard_that_fails_leaves_no_part(web: LocalWeb, tmp_path: Path):
             warn=print,
         )
     assert not list(staging.glob("*.parquet")) and not list(staging.glob(".part-*"))
+
+
+def test_a_run_leaves_no_staging_and_clears_what_a_killed_run_left(web: LocalWeb, tmp_path: Path):
+    from local_run import local_run_settings
+
+    from flows.harvest_flow import harvest
+
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text(
+        "entry_id,provider,title,link_label,url\n"
+        + "".join(f"e{n},Stadt,Seite {n},Info,{web.url(f'/seite-{n}')}\n" for n in range(3)),
+        encoding="utf-8",
+    )
+    killed = staging_dir(tmp_path / "data", RUN_DATE, "killed")
+    killed.mkdir(parents=True)
+    (killed / "part-x.parquet").write_bytes(b"half")
+    summary = harvest(local_run_settings(catalog, tmp_path / "data", "2026-11-26"))
+    assert summary.health_counts == {"ok": 3}
+    assert not (tmp_path / "data" / "staging").exists()
