@@ -51,6 +51,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from results_files import save_report
 from sim_web import SimLink, SimStats, SimWeb, add_web_options, config_from_options
 from sim_web_in_process import InProcessWeb
 
@@ -58,7 +59,6 @@ from extractors.records import FetchResult
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
-RESULTS_DIR = BENCH_DIR / "results"
 BIN_DIR = Path(sys.executable).parent
 GOOD_HEALTH = {"ok", "redirected", "moved"}
 RUN_DATE = "2026-11-26"  # the `linkpflege run` row's --now; pages carry fixed dates
@@ -944,10 +944,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report)
     if not args.no_save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        target = RESULTS_DIR / f"link_check-{dt.date.today().isoformat()}.md"
-        target.write_text(report, encoding="utf-8")
-        print(f"written to {target}")
+        save_report(report, "link_check", dt.date.today())
     return 0
 
 

@@ -71,10 +71,10 @@ from bench_link_check import (
     wait_for_quiet,
     write_catalog,
 )
+from results_files import save_report
 from sim_web import SimLink, SimWeb, SimWebConfig, add_web_options
 
 BENCH_DIR = Path(__file__).resolve().parent
-RESULTS_DIR = BENCH_DIR / "results"
 RUN_DATE = "2026-12-01"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE_KB = os.sysconf("SC_PAGE_SIZE") / 1024
@@ -834,14 +834,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report)
     if not args.no_save:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        target = RESULTS_DIR / f"scale_out-{dt.date.today().isoformat()}.md"
-        count = 1
-        while target.exists():  # a second run on the same day keeps the first one's record
-            count += 1
-            target = RESULTS_DIR / f"scale_out-{dt.date.today().isoformat()}-{count}.md"
-        target.write_text(report, encoding="utf-8")
-        print(f"written to {target}")
+        save_report(report, "scale_out", dt.date.today())
     return 0
 
 

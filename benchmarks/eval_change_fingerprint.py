@@ -44,6 +44,7 @@ from pathlib import Path
 from random import Random
 
 import numpy as np
+from results_files import save_report
 
 from extractors.facts.html_facts import main_text_of
 from extractors.text.decoding import decode_html
@@ -60,7 +61,6 @@ from extractors.text.html_tree import parse_html
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-RESULTS_DIR = BENCH_DIR / "results"
 DEFAULT_EVAL_DIR = REPO.parent / "shared" / "eval"
 GOLD_SET = "trafilatura"
 DEFAULT_SEED = 20261126
@@ -524,11 +524,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report)
     print(f"{time.monotonic() - started:.0f} s wall")
     if not args.no_save:
-        RESULTS_DIR.mkdir(exist_ok=True)
         suffix = f"-sample{args.sample}" if args.sample is not None else ""
-        target = RESULTS_DIR / f"change_fingerprint-{run_day.isoformat()}{suffix}.md"
-        target.write_text(report, encoding="utf-8")
-        print(f"written to {target}")
+        save_report(report, "change_fingerprint", run_day, suffix)
     return 0
 
 

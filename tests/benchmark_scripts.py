@@ -15,6 +15,9 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 def load_benchmark(script: str) -> ModuleType:
     """benchmarks/<script>.py as a module named `<script>_under_test`."""
+    # As when run as a script: its folder on the path, for the sibling modules it imports.
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
     spec = importlib.util.spec_from_file_location(
         f"{script}_under_test", BENCHMARKS / f"{script}.py"
     )
