@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extractors.facts.title_site_names import strip_repeated_segments
+from extractors.facts.title_site_names import night_titles
 from extractors.records import (
     CatalogEntry,
     EntryVerdict,
@@ -58,20 +58,14 @@ def with_rows_replaced(
 
 def with_site_names_stripped(table: pa.Table) -> pa.Table:
     """Site names only the night's titles together reveal (a segment on several pages of a
-    host) stripped from the titles. A row's page is its final URL (the title was read
-    there), else its catalogue URL; rows carried by a 304 keep theirs (their title was
-    cleaned the night it was read)."""
-    pages = pc.coalesce(table["final_url"], table["url"], pa.scalar("")).to_pylist()
-    titles = pc.if_else(
-        pc.fill_null(pc.equal(table["http_status"], 304), False), None, table["title"]
-    ).to_pylist()
-    stripped = strip_repeated_segments(list(zip(pages, titles, strict=True)))
-    original = table["title"].to_pylist()
-    merged = [new if new is not None else old for new, old in zip(stripped, original, strict=True)]
-    if merged == original:
+    host) stripped from the titles (`night_titles`), read from and put back as columns."""
+    columns = ("final_url", "url", "http_status", "title")
+    final_urls, urls, statuses, original = (table[name].to_pylist() for name in columns)
+    titles = night_titles(list(zip(final_urls, urls, statuses, original, strict=True)))
+    if titles == original:
         return table
     index = table.schema.get_field_index("title")
-    return table.set_column(index, table.schema.field(index), pa.array(merged, pa.string()))
+    return table.set_column(index, table.schema.field(index), pa.array(titles, pa.string()))
 
 
 def health_by_url(table: pa.Table) -> list[tuple[str, LinkHealth]]:

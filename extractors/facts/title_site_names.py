@@ -30,20 +30,32 @@ _MIN_PAGES = 2
 
 
 def strip_repeated_site_names(rows: Sequence[LinkRow]) -> list[LinkRow]:
-    """The night's rows with repeated site-name segments stripped from their titles.
+    """The night's rows with repeated site-name segments stripped from their titles
+    (the rule: `night_titles`)."""
+    titles = night_titles([(row.final_url, row.url, row.http_status, row.title) for row in rows])
+    return [
+        row if title == row.title else dataclasses.replace(row, title=title)
+        for row, title in zip(rows, titles, strict=True)
+    ]
+
+
+NightPage = tuple[str | None, str | None, int | None, str | None]  # final URL, URL, status, title
+
+
+def night_titles(pages: Sequence[NightPage]) -> list[str | None]:
+    """Each of the night's rows → its title with repeated site-name segments stripped.
 
     A row's page is its final URL (the title was read there), else its catalogue URL. Rows
-    carried by a 304 (their title was cleaned the night it was read) are left as they are.
+    carried by a 304 (their title was cleaned the night it was read) keep theirs.
     """
-    titles = strip_repeated_segments(
+    stripped = strip_repeated_segments(
         [
-            (row.final_url or row.url or "", None if row.http_status == 304 else row.title)
-            for row in rows
+            (final or url or "", None if status == 304 else title)
+            for final, url, status, title in pages
         ]
     )
     return [
-        row if title is None or title == row.title else dataclasses.replace(row, title=title)
-        for row, title in zip(rows, titles, strict=True)
+        title if new is None else new for new, (_, _, _, title) in zip(stripped, pages, strict=True)
     ]
 
 
