@@ -17,7 +17,9 @@ simulated web serves it):
 
 Each `linkpflege run` row runs at the full list and (`--small-rows`) at `--small-urls`, for
 the peak memory of the run process itself: the issue's target is ≤ 1.3× from 10,000 to
-50,000+ URLs.
+50,000+ URLs. `--second-night-rows` also measures the next night (`--now 2026-12-02`) on
+the same data directory: the steady state, with last night's tables read and the history
+grown, which a first night on an empty directory does not show.
 
 Measuring: wall time is the child's whole life. CPU time is `os.wait4`'s: the child and
 every descendant it waited for (its Prefect server, the local Dask cluster's worker
@@ -52,7 +54,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
@@ -76,6 +78,7 @@ from sim_web import SimLink, SimWeb, SimWebConfig, add_web_options
 
 BENCH_DIR = Path(__file__).resolve().parent
 RUN_DATE = "2026-12-01"
+SECOND_NIGHT = "2026-12-02"  # `--second-night-rows`: the next night on the same data
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE_KB = os.sysconf("SC_PAGE_SIZE") / 1024
 MAX_HOSTS = 253 * 250  # 127.0.0.2 … within 127.0.0.0/16 (ends .1 … .254 of each /24)
@@ -359,6 +362,7 @@ WAYS = {
     )
 }
 ROW_KEYS = ("lychee", *WAYS)
+NEXT_NIGHT_KEY = ":second-night"  # a row key's suffix for its second night
 
 
 @dataclass(slots=True)
@@ -392,13 +396,18 @@ class Bench:
     args: argparse.Namespace
     work: Path
     server_pid: int
+    web_reset: Callable[[], None]
 
     def measure(self, command: Sequence[str], env: dict[str, str], cwd: Path) -> Measured:
         quiet = (self.args.quiet_below, self.args.quiet_patience)
         return measure(command, env, cwd, self.server_pid, quiet)
 
 
-def run_linkpflege(bench: Bench, way: Way, links: Sequence[SimLink], row: Row) -> None:
+def run_linkpflege(
+    bench: Bench, way: Way, links: Sequence[SimLink], row: Row, second: Row | None = None
+) -> None:
+    """One night on a fresh data directory; with `second`, the next night on the same data
+    (last night's tables read, conditional requests, the history grown) measured into it."""
     args = bench.args
     run_dir = bench.work / f"run-{way.key}-{len(links)}-{len(row.runs)}"
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -435,6 +444,16 @@ def run_linkpflege(bench: Bench, way: Way, links: Sequence[SimLink], row: Row) -
         return
     score = score_health(parquet_health(links_parquet), links)
     row.verdicts = score.text(len(links))
+    if second is not None:
+        next_night = [SECOND_NIGHT if part == RUN_DATE else part for part in command]
+        bench.web_reset()
+        measured = bench.measure(next_night, env, run_dir)
+        second.runs.append(measured)
+        if measured.exit_code not in (0, 1, 2):
+            tail = (measured.stderr.strip() or measured.stdout.strip()).splitlines()[-3:]
+            second.failure = f"exit {measured.exit_code}: " + " / ".join(t[:300] for t in tail)
+        else:
+            second.verdicts = score_health(parquet_health(links_parquet), links).text(len(links))
     if not args.keep:
         shutil.rmtree(run_dir, ignore_errors=True)
 
@@ -526,9 +545,9 @@ def find(rows: Sequence[Row], key: str, urls: int) -> Row | None:
 def findings(rows: Sequence[Row], args: argparse.Namespace) -> list[str]:
     lines: list[str] = []
     lychee = find(rows, "lychee", args.urls)
-    for key in WAYS:
+    for key in (*WAYS, *(f"{way}{NEXT_NIGHT_KEY}" for way in WAYS)):
         big, small = find(rows, key, args.urls), find(rows, key, args.small_urls)
-        if big and lychee:
+        if big and lychee and not key.endswith(NEXT_NIGHT_KEY):
             lines.append(
                 f"- {big.label}: {lychee.urls_per_s / big.urls_per_s:.1f}× lychee's wall time"
             )
@@ -667,12 +686,12 @@ def benchmark(args: argparse.Namespace) -> str:
             small_links = links[: args.small_urls]
             urls_file = work / "urls.txt"
             urls_file.write_text("".join(link.url + "\n" for link in links), encoding="utf-8")
-            bench = Bench(args, work, web.pid)
-            plan: list[tuple[Row, object]] = []
+            bench = Bench(args, work, web.pid, web.reset)
+            plan: list[tuple[list[Row], Callable[[], None]]] = []
             for key in args.rows:
                 if key == "lychee":
                     row = Row("lychee", "lychee", len(links))
-                    plan.append((row, lambda r=row: run_lychee(bench, urls_file, links, r)))
+                    plan.append(([row], lambda r=row: run_lychee(bench, urls_file, links, r)))
                     continue
                 way = WAYS[key]
                 sizes = [links]
@@ -680,22 +699,36 @@ def benchmark(args: argparse.Namespace) -> str:
                     sizes.append(small_links)
                 for size in sizes:
                     row = Row(key, f"`linkpflege run`, {way.label}", len(size))
-                    plan.append((row, lambda r=row, w=way, s=size: run_linkpflege(bench, w, s, r)))
-            rows = [row for row, _ in plan]
+                    second = None
+                    if key in args.second_night_rows:
+                        label = f"{row.label}, second night"
+                        second = Row(f"{key}{NEXT_NIGHT_KEY}", label, len(size))
+                    plan.append(
+                        (
+                            [row] if second is None else [row, second],
+                            lambda r=row, w=way, s=size, n=second: run_linkpflege(
+                                bench, w, s, r, n
+                            ),
+                        )
+                    )
+            rows = [row for measured_rows, _ in plan for row in measured_rows]
             for round_number in range(args.repeat):
                 print(f"round {round_number + 1} of {args.repeat}", flush=True)
-                for row, run in plan:
-                    if row.failure:
+                for measured_rows, run in plan:
+                    if measured_rows[0].failure:
                         continue
                     web.reset()
-                    run()  # type: ignore[operator]
-                    m = row.runs[-1]
-                    print(
-                        f"  {row.label[:48]:48} {row.urls:>7,} URLs {m.wall_s:7.1f} s wall "
-                        f"{m.cpu_s:7.1f} s CPU run {m.run_rss_mb:5.0f} MB  other load "
-                        f"{m.other_load:.2f}  {row.failure or row.verdicts}",
-                        flush=True,
-                    )
+                    run()
+                    for row in measured_rows:
+                        if not row.runs:
+                            continue
+                        m = row.runs[-1]
+                        print(
+                            f"  {row.label[:62]:62} {row.urls:>7,} URLs {m.wall_s:7.1f} s wall "
+                            f"{m.cpu_s:7.1f} s CPU run {m.run_rss_mb:5.0f} MB  other load "
+                            f"{m.other_load:.2f}  {row.failure or row.verdicts}",
+                            flush=True,
+                        )
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -803,6 +836,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=row_list,
         default=list(WAYS),
         help=f"rows also run at --small-urls ({','.join(WAYS)})",
+    )
+    parser.add_argument(
+        "--second-night-rows",
+        type=row_list,
+        default=[],
+        help=f"rows also measured on the next night, same data ({','.join(WAYS)}; none)",
     )
     parser.add_argument(
         "--shard-size", type=int, default=0, help="LINKPFLEGE_SHARD_SIZE (0: one per process)"

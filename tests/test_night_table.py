@@ -38,12 +38,19 @@ def rows(count: int) -> list:
     ]
 
 
-def test_take_rows_reorders_across_tables_like_take_and_lets_go_of_them():
+def test_take_rows_reorders_a_table_given_a_column_at_a_time_like_take():
     first, second = links_table(rows(5)), links_table(rows(8)[5:])
-    expected = pa.concat_tables([first, second]).take([7, 0, 3, 3, 5])
-    tables = [first, second]
-    assert take_rows(tables, [7, 0, 3, 3, 5]).equals(expected)
-    assert tables == []  # the caller's list no longer holds the inputs
+    source = pa.concat_tables([first, second])
+    expected = source.take([7, 0, 3, 3, 5])
+    asked: list[str] = []
+
+    def column(name: str) -> pa.ChunkedArray:
+        asked.append(name)
+        return source.column(name)
+
+    order = pa.array([7, 0, 3, 3, 5], pa.int64())
+    assert take_rows(column, source.schema, order).equals(expected)
+    assert asked == source.schema.names  # each column asked for once, in schema order
 
 
 def test_replace_rows_changes_only_the_given_rows():
@@ -133,3 +140,12 @@ def test_the_night_in_catalogue_order_with_every_link(tmp_path: Path):
     assert records[3].health is Health.CONNECTION_ERROR
     assert records[3].error_detail == "not checked"
     assert records[3].run_date == RUN_DATE and isinstance(records[3].first_seen, dt.date)
+
+
+def test_a_link_in_two_parts_is_one_row_of_the_night_from_the_first_part(tmp_path: Path):
+    catalog = [CatalogEntry(2, "a", "Stadt", "A", url="https://a.example/")]
+    for key, title in (("one", "Früher"), ("two", "Später")):
+        with PartWriter(tmp_path, key) as part:
+            part.add([make_link_row(entry_id="a", url="https://a.example/", title=title)])
+    night = night_table(sorted(tmp_path.glob("part-*.parquet")), catalog, None, RUN_DATE, POLICY)
+    assert [row.title for row in link_rows_of(night)] == ["Früher"]

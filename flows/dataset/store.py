@@ -275,13 +275,21 @@ def recover_interrupted_publish(curated_dir: Path) -> list[Path]:
     return finished
 
 
+def _read_file(path: Path) -> pa.Table:
+    """One Parquet file as a table. `ParquetFile` rather than `pq.read_table`, whose dataset
+    machinery (threads, their allocations) cost a table of 50,000 links 121 MB of memory
+    instead of 63 MB."""
+    try:
+        with pq.ParquetFile(path) as file:
+            return file.read()
+    except (OSError, pa.ArrowException) as exc:
+        raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
+
+
 def _read_table(path: Path, schema: pa.Schema) -> pa.Table | None:
     if not path.exists():
         return None
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
+    table = _read_file(path)
     version = (table.schema.metadata or {}).get(b"schema_version", b"").decode()
     if version not in READABLE_VERSIONS:
         raise DatasetError(
@@ -420,24 +428,23 @@ def read_entries_night(curated_dir: Path, night: dt.date) -> list[EntryVerdict]:
     path = entries_history_partition(curated_dir, night) / ENTRIES_HISTORY_FILE
     if not path.exists():
         return []
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
-        raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
+    table = _read_file(path)
     table = table.append_column(
         pa.field("run_date", pa.date32()), pa.array([night] * table.num_rows, pa.date32())
     )
     return _entry_rows(table.select(ENTRIES_SCHEMA.names))
 
 
-def _entry_rows(table: pa.Table) -> list[EntryVerdict]:
+def _entry_rows(table: pa.Table, batch_rows: int = 2048) -> list[EntryVerdict]:
     rows = []
     names = {f.name for f in dataclasses.fields(EntryVerdict)}
-    for record in table.to_pylist():
-        record["verdict"] = Verdict(record["verdict"])
-        record["reasons"] = tuple(record["reasons"])
-        record["extra"] = tuple(record.pop("catalog_extra"))
-        rows.append(EntryVerdict(**{k: v for k, v in record.items() if k in names}))
+    # A batch at a time: the whole table as dictionaries would be several times its records.
+    for batch in table.to_batches(max_chunksize=batch_rows):
+        for record in batch.to_pylist():
+            record["verdict"] = Verdict(record["verdict"])
+            record["reasons"] = tuple(record["reasons"])
+            record["extra"] = tuple(record.pop("catalog_extra"))
+            rows.append(EntryVerdict(**{k: v for k, v in record.items() if k in names}))
     return rows
 
 

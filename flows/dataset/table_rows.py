@@ -1,32 +1,27 @@
 """Reordering and replacing rows of a long table a column at a time.
 
 `Table.take` builds every column of the result before the caller can let go of the input,
-so for a moment a night's table exists twice. Done one column at a time, each column of the
-input is released as its reordered copy is made: the extra memory is one column's worth.
+so for a moment a night's table exists twice, and reading the whole input first costs
+Arrow's decoding overhead on top. Done one column at a time, each column of the input is
+read, reordered and released before the next: the extra memory is one column's worth.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pyarrow as pa
 
 
-def take_rows(tables: list[pa.Table], order: Sequence[int]) -> pa.Table:
-    """The rows of `tables` (one after the other, same schema) in `order`. Empties the list:
-    the caller's tables are released column by column as the result is built."""
-    schema = tables[0].schema
-    columns = {
-        name: pa.chunked_array(
-            [chunk for table in tables for chunk in table.column(name).chunks],
-            type=schema.field(name).type,
-        )
-        for name in schema.names
-    }
-    tables.clear()
-    indices = pa.array(order, pa.int64())
-    for name in schema.names:
-        columns[name] = columns[name].take(indices)
+def take_rows(
+    column: Callable[[str], pa.ChunkedArray], schema: pa.Schema, order: pa.Array
+) -> pa.Table:
+    """The rows in `order` (indices into the source) of a table whose columns `column`
+    gives one at a time: each is reordered and let go before the next is asked for, so the
+    extra memory is one column's worth, never a second table."""
+    columns: dict[str, pa.ChunkedArray] = {}
+    for field in schema:
+        columns[field.name] = column(field.name).cast(field.type).take(order)
     return pa.table(columns, schema=schema)
 
 

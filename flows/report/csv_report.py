@@ -9,7 +9,6 @@ import csv
 from collections.abc import Iterator
 
 from flows.report.view import ReportInput, ReportView, build_view
-from flows.report.wording import SECTION_HEADINGS, ReportSection
 
 CSV_CELL_MAX_CHARS = 32_000  # Excel refuses cells longer than 32,767 characters
 _CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -77,12 +76,10 @@ def stream_csv_view(view: ReportView) -> Iterator[str]:
     yield "\ufeff"
     yield writer.writerow(_CSV_HEADERS)
     # Every link, also the "In Ordnung" rows the page leaves out of a very large catalogue.
-    for section in ReportSection:
-        for row in view.all_rows:
-            if row.section is not section:
-                continue
+    for section_view in view.sections:
+        for row in view.rows_of(section_view):
             cells = [
-                SECTION_HEADINGS[section],
+                section_view.heading,
                 row.verdict_label,
                 row.entry_id,
                 row.provider,

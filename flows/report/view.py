@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from extractors.records import EntryVerdict, LinkRow, SuggestionRow, Verdict
@@ -193,8 +193,25 @@ class ReportView:
     providers: tuple[str, ...]
     chart: _ChartView
     chart_verdicts: tuple[tuple[str, str], ...]  # (css class, label) for the legend
-    all_rows: tuple[RowView, ...]  # every link, also those the page leaves out (CSV)
+    all_rows: AllRows  # every link, also those the page leaves out (CSV)
     delivery_failure: str = ""  # the last morning message was not delivered
+
+    def rows_of(self, section: _SectionView) -> Iterable[RowView]:
+        """Every row of a section, also those the page leaves out (made again if so)."""
+        if len(section.rows) == section.rows_total:
+            return section.rows
+        return (row for row in self.all_rows if row.section is section.section)
+
+
+class AllRows(Iterable[RowView]):
+    """Every link's row, made again from the night's links each time it is walked: a long
+    night's "In Ordnung" rows are not held (about 1 KB a link), only written (CSV)."""
+
+    def __init__(self, report: ReportInput) -> None:
+        self._report = report
+
+    def __iter__(self) -> Iterator[RowView]:
+        return _rows(self._report)
 
 
 def _capitalised(text: str) -> str:
@@ -361,13 +378,12 @@ def _entry_only_row(entry: EntryVerdict, facts: _EntryFacts) -> RowView:
     )
 
 
-def _rows(report: ReportInput) -> list[RowView]:
+def _rows(report: ReportInput) -> Iterator[RowView]:
     entries = {entry.entry_id: entry for entry in report.entries}
     facts = {entry_id: _entry_facts(entry, entry_id) for entry_id, entry in entries.items()}
     evidence = {
         (s.entry_id, s.link_label, s.url, s.candidate_url): s.evidence for s in report.suggestions
     }
-    rows: list[RowView] = []
     with_links: set[str] = set()
     # Most healthy links show the same evidence (status 200, a content date): held once.
     evidence_seen: dict[tuple[Evidence, ...], tuple[Evidence, ...]] = {}
@@ -375,12 +391,11 @@ def _rows(report: ReportInput) -> list[RowView]:
         entry = entries.get(link.entry_id)
         fallback = facts.get(link.entry_id) or _entry_facts(None, link.entry_id)
         found = evidence.get((link.entry_id, link.link_label, link.url, link.suggested_url))
-        rows.append(_row_view(link, entry, fallback, found, evidence_seen))
+        yield _row_view(link, entry, fallback, found, evidence_seen)
         with_links.add(link.entry_id)
     for entry in report.entries:
         if entry.entry_id not in with_links:
-            rows.append(_entry_only_row(entry, facts[entry.entry_id]))
-    return rows
+            yield _entry_only_row(entry, facts[entry.entry_id])
 
 
 def _verdict_counts(entries: Iterable[EntryVerdict]) -> dict[str, int]:
@@ -507,23 +522,27 @@ def _chart(report: ReportInput, tonight: Mapping[str, int]) -> _ChartView:
 
 
 def build_view(report: ReportInput) -> ReportView:
-    rows = _rows(report)
-    sections: list[_SectionView] = []
-    for section in ReportSection:
-        section_rows = [row for row in rows if row.section is section]
-        total = len(section_rows)
-        if section is ReportSection.OK:
-            section_rows = section_rows[:OK_ROWS_MAX]
-        sections.append(
-            _SectionView(
-                section=section,
-                heading=SECTION_HEADINGS[section],
-                intro=SECTION_INTROS[section],
-                rows=tuple(section_rows),
-                rows_total=total,
-                collapsed=section is ReportSection.OK,
-            )
+    # One walk over the links; of the "In Ordnung" rows only those the page shows are kept.
+    shown: dict[ReportSection, list[RowView]] = {section: [] for section in ReportSection}
+    totals: Counter[ReportSection] = Counter()
+    providers: set[str] = set()
+    for row in _rows(report):
+        totals[row.section] += 1
+        if row.section is not ReportSection.OK or len(shown[row.section]) < OK_ROWS_MAX:
+            shown[row.section].append(row)
+        if row.provider:
+            providers.add(row.provider)
+    sections = [
+        _SectionView(
+            section=section,
+            heading=SECTION_HEADINGS[section],
+            intro=SECTION_INTROS[section],
+            rows=tuple(shown[section]),
+            rows_total=totals[section],
+            collapsed=section is ReportSection.OK,
         )
+        for section in ReportSection
+    ]
 
     tonight = _verdict_counts(report.entries)
     before_day, before = _previous_counts(report)
@@ -544,7 +563,6 @@ def build_view(report: ReportInput) -> ReportView:
     generated = report.generated_at
     if generated.tzinfo is not None:
         generated = generated.astimezone(dt.UTC)
-    providers = sorted({row.provider for row in rows if row.provider}, key=str.casefold)
     return ReportView(
         title=f"Linkpflege – Bericht vom {german_date(report.run_date)}",
         run_date=german_date(report.run_date),
@@ -559,10 +577,10 @@ def build_view(report: ReportInput) -> ReportView:
         new_since_yesterday=new,
         fixed_since_yesterday=fixed,
         sections=tuple(sections),
-        providers=tuple(providers),
+        providers=tuple(sorted(providers, key=str.casefold)),
         chart=_chart(report, tonight),
         chart_verdicts=tuple((_verdict_css(v), GERMAN_VERDICT_LABELS[v]) for v in _CHART_ORDER),
-        all_rows=tuple(rows),
+        all_rows=AllRows(report),
         delivery_failure=shown_text(report.delivery_failure, REASON_MAX_CHARS),
     )
 

@@ -291,25 +291,16 @@ def night_table(
 ) -> pa.Table:
     """Every catalogue link's row for the night as one table, in catalogue order: the rows
     of the shards' parts, and here the links without a target and any link a shard did not
-    return (never dropped)."""
-    tables = [pq.read_table(part, schema=LINKS_SCHEMA) for part in parts]
-    position: dict[tuple[str, str | None], int] = {}
-    checked_rows = 0
-    for table in tables:
-        keys = zip(table["entry_id"].to_pylist(), table["url"].to_pylist(), strict=True)
-        for key in keys:
-            position[key] = checked_rows
-            checked_rows += 1
+    return (never dropped). The parts are read a column at a time (`take_rows`), and each
+    link's row is looked up in Arrow, not in a dictionary of every link."""
     masked_catalog = redact_for_storage(catalog, {})[0]
-    order: list[int] = []
-    missing: list[tuple[CatalogEntry, CatalogEntry]] = []
-    for entry, masked in zip(catalog, masked_catalog, strict=True):
-        found = position.get((masked.entry_id, masked.url or None))
-        if found is None:
-            found = checked_rows + len(missing)
-            missing.append((entry, masked))
-        order.append(found)
-    del position
+    found = _catalogue_positions(masked_catalog, parts)
+    is_missing = pc.is_null(found)
+    missing = [
+        (catalog[position], masked_catalog[position])
+        for position in pc.indices_nonzero(is_missing).to_pylist()
+    ]
+    del masked_catalog
     last_night = rows_of_links(previous, ((m.entry_id, m.url or None) for _, m in missing))
     earlier = {(row.entry_id, row.url): row for row in last_night}
     extra: list[LinkRow] = []
@@ -325,8 +316,53 @@ def night_table(
                 policy=policy,
             )
         )
-    tables.append(links_table(extra).cast(LINKS_SCHEMA))
-    return take_rows(tables, order)
+    extra_rows = links_table(extra).cast(LINKS_SCHEMA)
+    # A link not in any part takes the next of the extra rows, which follow the parts' rows.
+    extra_index = pc.add(
+        pc.subtract(pc.cumulative_sum(pc.cast(is_missing, pa.int64())), 1),
+        sum(_rows_of(part) for part in parts),
+    )
+    order = pc.if_else(is_missing, extra_index, found)
+
+    def column(name: str) -> pa.ChunkedArray:
+        return pa.chunked_array(
+            _parts_column(parts, name).chunks + extra_rows.column(name).chunks,
+            type=LINKS_SCHEMA.field(name).type,
+        )
+
+    return take_rows(column, LINKS_SCHEMA, order)
+
+
+def _rows_of(part: Path) -> int:
+    with pq.ParquetFile(part) as file:
+        return file.metadata.num_rows
+
+
+def _parts_column(parts: Sequence[Path], name: str) -> pa.ChunkedArray:
+    """One column of every part, the parts one after the other."""
+    chunks: list[pa.Array] = []
+    for part in parts:
+        with pq.ParquetFile(part) as file:
+            chunks += file.read(columns=[name], use_threads=False).column(name).chunks
+    return pa.chunked_array(chunks, type=LINKS_SCHEMA.field(name).type)
+
+
+def _link_keys(entry_ids: pa.ChunkedArray | pa.Array, urls: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """One string per link, unambiguous: the entry id's length, `:`, the entry id, the URL
+    (null when the URL is: a link without a target is never in a part)."""
+    length = pc.cast(pc.utf8_length(entry_ids), pa.string())
+    return pc.binary_join_element_wise(length, ":", entry_ids, urls, "")
+
+
+def _catalogue_positions(catalog: Sequence[CatalogEntry], parts: Sequence[Path]) -> pa.Array:
+    """For each catalogue link, its row in the parts (one after the other); null when no
+    part holds it. Should a part hold a link twice, the first row counts."""
+    checked = _link_keys(_parts_column(parts, "entry_id"), _parts_column(parts, "url"))
+    links = _link_keys(
+        pa.array([entry.entry_id for entry in catalog], pa.string()),
+        pa.array([entry.url or None for entry in catalog], pa.string()),
+    )
+    return pc.index_in(links, value_set=checked, skip_nulls=True)
 
 
 class RowJournal:

@@ -423,3 +423,23 @@ def test_valid_http_urls(url: str) -> None:
 )
 def test_invalid_http_urls(url: str) -> None:
     assert not valid_http_url(url)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["unix", "windows", "old-mac"])
+def test_every_line_ending_reads_like_a_text_stream(ending: str) -> None:
+    # Form feeds and Unicode line separators are text in a field, never line ends.
+    rows = [
+        "entry_id,provider,title,description,url",
+        'a,P,T,"eins\x0czwei\u2028drei",https://a.example/',
+        'b,P,T,"über' + ending + 'zwei Zeilen",https://b.example/',
+        "c,P,T,,https://c.example/",
+    ]
+    parsed = parse_catalog(ending.join(rows).encode())  # no ending after the last line
+    assert [(entry.entry_id, entry.line) for entry in parsed.entries] == [
+        ("a", 2),
+        ("b", 3),
+        ("c", 5),
+    ]
+    assert parsed.entries[0].description == "eins\x0czwei\u2028drei"
+    assert parsed.entries[1].description == "über" + ending + "zwei Zeilen"
+    assert parsed.problems == ()

@@ -22,6 +22,7 @@ pytestmark = [
     pytest.mark.usefixtures("cheap_hashes"),
 ]
 pytest.importorskip("selenium.webdriver", reason="selenium missing: pip install -e '.[dev]'")
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
@@ -30,7 +31,22 @@ from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 def submit(driver: Any, button: Any) -> None:
     """Click a form's button and wait until the next page has replaced this one."""
     button.click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(button))
+    WebDriverWait(driver, 10).until(_gone(button))
+
+
+def _gone(element: Any) -> Any:
+    """`staleness_of`, also when Chrome, asked in the middle of the page change, answers
+    "Node with given id does not belong to the document" instead of "stale element"."""
+
+    def gone(driver: Any) -> bool:
+        try:
+            return bool(expected_conditions.staleness_of(element)(driver))
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+
+    return gone
 
 
 @pytest.fixture
