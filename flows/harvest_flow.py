@@ -90,6 +90,7 @@ from flows.shards.night_parts import (
     redact_for_storage,
     remove_stale_staging,
     row_context,
+    stage_row_context,
     staging_dir,
 )
 
@@ -242,7 +243,8 @@ def shard_tasks(
     staging: Path,
 ) -> list[ShardTask]:
     """Each shard with what it needs to write its rows: its catalogue rows and last night's
-    rows of its links (whose validators make tonight's requests conditional)."""
+    rows of its links (whose validators make tonight's requests conditional), staged as a
+    file one shard at a time."""
     entries_by_url: dict[str, list[CatalogEntry]] = {}
     for entry in catalog:
         if entry.url:
@@ -251,7 +253,11 @@ def shard_tasks(
         ShardTask(
             shard,
             job,
-            row_context(shard, entries_by_url, previous, job.run_date, policy),
+            stage_row_context(
+                row_context(shard, entries_by_url, previous, job.run_date, policy),
+                staging,
+                shard,
+            ),
             staging,
         )
         for shard in shards
@@ -326,9 +332,9 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
         settings.raw_retention_nights,
         analysis_processes=settings.analysis_processes,
     )
-    tasks = shard_tasks(shards, job, previous.links, parsed.entries, policy, staging)
     progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
+        tasks = shard_tasks(shards, job, previous.links, parsed.entries, policy, staging)
         if on_cluster:  # the shards' analysis happens on the workers
             with shards_of_this_run(progress, None):
                 parts = run_shards(tasks)
@@ -340,7 +346,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
                 parts = run_shards(tasks)
     except ShardsCannotRun as exc:
         raise RunFailed(str(exc)) from exc
-    except OSError as exc:  # a shard could not write its part of the night
+    except OSError as exc:  # the shards' files of the night could not be written
         raise RunFailed(
             f"{exc.filename or staging}: cannot write the night's rows ({exc.strerror or exc}); "
             f"previous dataset in {settings.curated_dir} left as it was"

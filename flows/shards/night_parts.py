@@ -181,12 +181,37 @@ def remove_stale_staging(data_dir: Path) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ShardTask:
-    """One shard of the night as a task: plain values, so Prefect and Dask can ship it."""
+    """One shard of the night as a task: plain values, so Prefect and Dask can ship it. Its
+    row context waits in the staging folder (`stage_row_context`): as a task parameter,
+    Prefect would walk it and Dask hash and hold it, in the run's process, until the shard
+    is done; thousands of catalogue rows and last night's rows per shard."""
 
     urls: Shard
     job: ShardJob
-    context: RowContext
+    context: Path
     staging: Path
+
+
+def stage_row_context(context: RowContext, staging: Path, urls: Shard) -> Path:
+    """Write a shard's row context beside its part, for whichever process checks it."""
+    path = staging / f"context-{shard_key(urls)}.pickle"
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        with temporary.open("wb") as stream:
+            pickle.dump(context, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def read_row_context(path: Path) -> RowContext:
+    with path.open("rb") as stream:
+        context = pickle.load(stream)  # our own file, written by the run's process
+    if not isinstance(context, RowContext):
+        raise TypeError(f"{path}: not a shard's row context")
+    return context
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +238,7 @@ def check_shard_part(
     journal, so their hosts are not asked again."""
     key = shard_key(task.urls)
     journal = RowJournal(task.staging / f"journal-{key}.bin")
-    context = task.context
+    context = read_row_context(task.context)
     previous = LastNight(context.previous)
     by_url: dict[str, list[CatalogEntry]] = {}
     for entry in context.entries:

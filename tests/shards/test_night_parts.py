@@ -27,6 +27,7 @@ from flows.shards.night_parts import (
     remove_stale_staging,
     row_context,
     shard_key,
+    stage_row_context,
     staging_dir,
 )
 
@@ -53,7 +54,7 @@ def shard_on_worker(
 ) -> ShardPart:
     with AnalysisPool(0) as analysis:
         return check_shard_part(
-            ShardTask(urls, job, context, staging),
+            ShardTask(urls, job, stage_row_context(context, staging, urls), staging),
             analysis=analysis,
             on_finished=lambda url: None,
             warn=print,
@@ -167,7 +168,7 @@ def test_a_shard_that_fails_leaves_no_part(web: LocalWeb, tmp_path: Path):
 
     with AnalysisPool(0) as analysis, pytest.raises(OSError):
         check_shard_part(
-            ShardTask(urls, job(tmp_path), context, staging),
+            ShardTask(urls, job(tmp_path), stage_row_context(context, staging, urls), staging),
             analysis=analysis,
             on_finished=finished,
             warn=print,
