@@ -335,6 +335,7 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
     progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
         tasks = shard_tasks(shards, job, previous.links, parsed.entries, policy, staging)
+        give_back_freed_memory()  # the shards' slices of last night, now in their files
         if on_cluster:  # the shards' analysis happens on the workers
             with shards_of_this_run(progress, None):
                 parts = run_shards(tasks)

@@ -193,25 +193,43 @@ class ShardTask:
 
 
 def stage_row_context(context: RowContext, staging: Path, urls: Shard) -> Path:
-    """Write a shard's row context beside its part, for whichever process checks it."""
+    """Write a shard's row context beside its part, for whichever process checks it: last
+    night's rows as an Arrow file (streamed out, read back memory-mapped), the rest pickled."""
     path = staging / f"context-{shard_key(urls)}.pickle"
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     staging.mkdir(parents=True, exist_ok=True)
-    try:
-        with temporary.open("wb") as stream:
-            pickle.dump(context, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    if context.previous is not None:
+        with (
+            _replaced_whole(path.with_suffix(".arrow")) as temporary,
+            pa.OSFile(str(temporary), "wb") as sink,
+            pa.ipc.new_file(sink, context.previous.schema) as writer,
+        ):
+            writer.write_table(context.previous, max_chunksize=8192)
+    with _replaced_whole(path) as temporary, temporary.open("wb") as stream:
+        rest = dataclasses.replace(context, previous=None)
+        pickle.dump((rest, context.previous is not None), stream, pickle.HIGHEST_PROTOCOL)
     return path
 
 
 def read_row_context(path: Path) -> RowContext:
     with path.open("rb") as stream:
-        context = pickle.load(stream)  # our own file, written by the run's process
+        context, has_previous = pickle.load(stream)  # our own file, written by the run
     if not isinstance(context, RowContext):
         raise TypeError(f"{path}: not a shard's row context")
-    return context
+    if not has_previous:
+        return context
+    previous = pa.ipc.open_file(pa.memory_map(str(path.with_suffix(".arrow")))).read_all()
+    return dataclasses.replace(context, previous=previous)
+
+
+@contextlib.contextmanager
+def _replaced_whole(path: Path) -> Iterator[Path]:
+    """A temporary name to write; put in place as `path` only when the writing succeeded."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True, slots=True)

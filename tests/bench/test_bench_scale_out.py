@@ -56,7 +56,7 @@ def test_tiny_run_gives_a_table_with_numbers() -> None:
             sys.executable,
             str(SCRIPT),
             *("--urls", "60", "--hosts", "6", "--small-urls", "30"),
-            *("--rows", "single,dask2", "--small-rows", "single"),
+            *("--rows", "single,dask2", "--small-rows", "single", "--second-night-rows", "single"),
             *("--quiet-below", "0", "--no-save"),
         ],
         capture_output=True,
@@ -70,6 +70,8 @@ def test_tiny_run_gives_a_table_with_numbers() -> None:
     for label, urls in (
         (r"single process \(default\)", 60),
         (r"single process \(default\)", 30),
+        (r"single process \(default\), second night", 60),
+        (r"single process \(default\), second night", 30),
         (r"`--task-runner dask --workers 2`", 60),
     ):
         # row | URLs | wall | URLs/s | CPU | CPU ms/URL | split | run RSS | worker RSS | verdicts
@@ -80,3 +82,6 @@ def test_tiny_run_gives_a_table_with_numbers() -> None:
         )
         assert re.search(pattern, report), f"no row {label} at {urls} URLs in:\n{report}"
     assert re.search(r"run process peak RSS \d+ MB at 30 URLs, \d+ MB at 60: × [\d.]+", report)
+    # The second night's own growth line, on the same data as the first night.
+    second = r"second night: run process peak RSS \d+ MB at 30 URLs, \d+ MB at 60: × [\d.]+"
+    assert re.search(second, report), report
