@@ -551,7 +551,7 @@ def findings(rows: Sequence[Row], args: argparse.Namespace) -> list[str]:
             lines.append(
                 f"- {big.label}: {lychee.urls_per_s / big.urls_per_s:.1f}× lychee's wall time"
             )
-        if big and small:
+        if big and small and big.urls > small.urls:
             growth = big.median("run_rss_mb") / small.median("run_rss_mb")
             verdict = "met" if growth <= 1.3 else "NOT met"
             marginal = (big.urls - small.urls) / (big.median("wall_s") - small.median("wall_s"))

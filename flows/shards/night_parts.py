@@ -391,8 +391,8 @@ def _parts_column(parts: Sequence[Path], name: str) -> pa.ChunkedArray:
 
 
 def _link_keys(entry_ids: pa.ChunkedArray | pa.Array, urls: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """One string per link, unambiguous: the entry id's length, `:`, the entry id, the URL
-    (null when the URL is: a link without a target is never in a part)."""
+    """One string per link, unambiguous: the entry id's length, `:`, the entry id, the URL.
+    Null for a link without a target (never in a part, so it never matches)."""
     length = pc.cast(pc.utf8_length(entry_ids), pa.string())
     return pc.binary_join_element_wise(length, ":", entry_ids, urls, "")
 
