@@ -337,7 +337,7 @@ def night_table(
     return (never dropped). The parts are read a column at a time (`take_rows`), and each
     link's row is looked up in Arrow, not in a dictionary of every link."""
     masked_catalog = redact_for_storage(catalog, {})[0]
-    found = _catalogue_positions(masked_catalog, parts)
+    found, checked_rows = _catalogue_positions(masked_catalog, parts)
     is_missing = pc.is_null(found)
     missing = [
         (catalog[position], masked_catalog[position])
@@ -362,8 +362,7 @@ def night_table(
     extra_rows = links_table(extra).cast(LINKS_SCHEMA)
     # A link not in any part takes the next of the extra rows, which follow the parts' rows.
     extra_index = pc.add(
-        pc.subtract(pc.cumulative_sum(pc.cast(is_missing, pa.int64())), 1),
-        sum(_rows_of(part) for part in parts),
+        pc.subtract(pc.cumulative_sum(pc.cast(is_missing, pa.int64())), 1), checked_rows
     )
     order = pc.if_else(is_missing, extra_index, found)
 
@@ -374,11 +373,6 @@ def night_table(
         )
 
     return take_rows(column, LINKS_SCHEMA, order)
-
-
-def _rows_of(part: Path) -> int:
-    with pq.ParquetFile(part) as file:
-        return file.metadata.num_rows
 
 
 def _parts_column(parts: Sequence[Path], name: str) -> pa.ChunkedArray:
@@ -397,15 +391,18 @@ def _link_keys(entry_ids: pa.ChunkedArray | pa.Array, urls: pa.ChunkedArray | pa
     return pc.binary_join_element_wise(length, ":", entry_ids, urls, "")
 
 
-def _catalogue_positions(catalog: Sequence[CatalogEntry], parts: Sequence[Path]) -> pa.Array:
-    """For each catalogue link, its row in the parts (one after the other); null when no
-    part holds it. Should a part hold a link twice, the first row counts."""
+def _catalogue_positions(
+    catalog: Sequence[CatalogEntry], parts: Sequence[Path]
+) -> tuple[pa.Array, int]:
+    """For each catalogue link, its row in the parts (one after the other), null when no
+    part holds it (should a part hold a link twice, the first row counts); and how many
+    rows the parts hold."""
     checked = _link_keys(_parts_column(parts, "entry_id"), _parts_column(parts, "url"))
     links = _link_keys(
         pa.array([entry.entry_id for entry in catalog], pa.string()),
         pa.array([entry.url or None for entry in catalog], pa.string()),
     )
-    return pc.index_in(links, value_set=checked, skip_nulls=True)
+    return pc.index_in(links, value_set=checked, skip_nulls=True), len(checked)
 
 
 class RowJournal:
