@@ -337,7 +337,10 @@ def night_table(
     return (never dropped). The parts are read a column at a time (`take_rows`), and each
     link's row is looked up in Arrow, not in a dictionary of every link."""
     masked_catalog = redact_for_storage(catalog, {})[0]
-    found, checked_rows = _catalogue_positions(masked_catalog, parts)
+    # The key columns are read once: for the lookup, then as the first columns of the night.
+    read = {name: _parts_column(parts, name) for name in ("entry_id", "url")}
+    checked_rows = len(read["entry_id"])
+    found = _catalogue_positions(masked_catalog, read["entry_id"], read["url"])
     is_missing = pc.is_null(found)
     missing = [
         (catalog[position], masked_catalog[position])
@@ -367,9 +370,9 @@ def night_table(
     order = pc.if_else(is_missing, extra_index, found)
 
     def column(name: str) -> pa.ChunkedArray:
+        parts_rows = read.pop(name) if name in read else _parts_column(parts, name)
         return pa.chunked_array(
-            _parts_column(parts, name).chunks + extra_rows.column(name).chunks,
-            type=LINKS_SCHEMA.field(name).type,
+            parts_rows.chunks + extra_rows.column(name).chunks, type=LINKS_SCHEMA.field(name).type
         )
 
     return take_rows(column, LINKS_SCHEMA, order)
@@ -392,17 +395,15 @@ def _link_keys(entry_ids: pa.ChunkedArray | pa.Array, urls: pa.ChunkedArray | pa
 
 
 def _catalogue_positions(
-    catalog: Sequence[CatalogEntry], parts: Sequence[Path]
-) -> tuple[pa.Array, int]:
-    """For each catalogue link, its row in the parts (one after the other), null when no
-    part holds it (should a part hold a link twice, the first row counts); and how many
-    rows the parts hold."""
-    checked = _link_keys(_parts_column(parts, "entry_id"), _parts_column(parts, "url"))
+    catalog: Sequence[CatalogEntry], entry_ids: pa.ChunkedArray, urls: pa.ChunkedArray
+) -> pa.Array:
+    """For each catalogue link, its row among the parts' rows (`entry_ids`, `urls`), null
+    when no part holds it; should a part hold a link twice, the first row counts."""
     links = _link_keys(
         pa.array([entry.entry_id for entry in catalog], pa.string()),
         pa.array([entry.url or None for entry in catalog], pa.string()),
     )
-    return pc.index_in(links, value_set=checked, skip_nulls=True), len(checked)
+    return pc.index_in(links, value_set=_link_keys(entry_ids, urls), skip_nulls=True)
 
 
 class RowJournal:
