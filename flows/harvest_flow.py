@@ -20,7 +20,7 @@ import sys
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,12 +30,12 @@ from prefect import flow, get_run_logger
 from prefect.states import Failed, State
 
 from extractors.catalog.reader import CatalogError, CatalogParse, parse_catalog
-from extractors.catalog.removals import removed_entries, removed_links
 from extractors.health.run_outcome import judge_run
 from extractors.records import (
     CatalogEntry,
     EntryVerdict,
     SuggestionRow,
+    Verdict,
 )
 from extractors.verdicts.link_rows import StalenessPolicy
 from flows.archived_copies import ArchiveNight, archive_budget_for
@@ -43,21 +43,10 @@ from flows.cluster import cluster_size
 from flows.dataset.raw_capture import prune_captures
 from flows.dataset.review_log import ReviewLogError, read_reviews
 from flows.dataset.run_lock import RunLocked, run_lock
-from flows.dataset.store import (
-    DatasetError,
-    TableLinkRows,
-    current_links,
-    history_nights,
-    iter_link_rows,
-    links_table,
-    publish,
-    read_entries,
-    read_entries_night,
-    read_history_night_table,
-    read_links_table,
-    recover_interrupted_publish,
-)
+from flows.dataset.store import DatasetError, current_links, publish, recover_interrupted_publish
+from flows.dataset.table_records import TableLinkRows, verdicts_by_entry
 from flows.dataset.table_rows import give_back_freed_memory
+from flows.last_night import left_the_catalogue, stage_previous_state
 from flows.morning_message import inconclusive_message, morning_message
 from flows.new_locations import RelocationNight
 from flows.night_table import (
@@ -139,33 +128,22 @@ class RunSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class PreviousState:
-    """The dataset as it stood before this run's night, and whether to replace the latest."""
+class JudgedNight:
+    """A night ready to be published: tonight's links and verdicts, what left the
+    catalogue, and what the report and summary need besides."""
 
-    links: pa.Table | None  # links schema; None on the first night
-    entries: list[EntryVerdict]
+    night: pa.Table  # links schema, in catalogue order
+    verdicts: list[EntryVerdict]
+    gone_links: pa.Table  # links that left the catalogue, carried and marked
+    gone_entries: list[EntryVerdict]
+    verdicts_before: dict[str, Verdict]  # the previous night's, by entry
+    suggestions: list[SuggestionRow]
+    archive: ArchiveNight
+    relocation: RelocationNight
     update_latest: bool
-
-
-def previous_state(curated_dir: Path, run_date: dt.date) -> PreviousState:
-    """Tonight builds on the newest night before it.
-
-    A normal night builds on the latest tables. A re-run of the latest night or of a past
-    night (`--now`) builds on the newest history partition before that night, so nothing
-    is counted twice; a past night only rewrites its own history partition.
-    """
-    latest = read_links_table(curated_dir)
-    latest_night = latest["run_date"][0].as_py() if latest is not None and latest.num_rows else None
-    if latest_night is None or run_date > latest_night:
-        return PreviousState(latest, read_entries(curated_dir), update_latest=True)
-    earlier = [night for night in history_nights(curated_dir) if night < run_date]
-    if not earlier:
-        return PreviousState(None, [], update_latest=run_date == latest_night)
-    return PreviousState(
-        read_history_night_table(curated_dir, earlier[-1]),
-        read_entries_night(curated_dir, earlier[-1]),
-        update_latest=run_date == latest_night,
-    )
+    links_total: int
+    urls_checked: int
+    catalog_problems: tuple[str, ...]
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -195,7 +173,7 @@ def report_input(
     run_date: dt.date,
     entries: Sequence[EntryVerdict],
     links: pa.Table,
-    previous_entries: Sequence[EntryVerdict],
+    previous_verdicts: Mapping[str, Verdict],
     suggestions: Sequence[SuggestionRow] = (),
 ) -> ReportInput:
     """What the editors' report shows for one night (entries that left the catalogue: not)."""
@@ -206,7 +184,7 @@ def report_input(
         inconclusive_reason=None,
         entries=tuple(e for e in entries if e.removed_since is None),
         links=TableLinkRows(current_links(links)),
-        previous_verdicts={e.entry_id: e.verdict for e in previous_entries},
+        previous_verdicts=previous_verdicts,
         verdict_history=verdict_history_from(settings.curated_dir),
         suggestions=tuple(suggestions),
     )
@@ -288,8 +266,11 @@ def harvest(settings: Settings, run_shards: ShardRunner = run_shards_directly) -
         raise RunFailed(str(exc)) from exc
 
 
-def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) -> RunSummary:
-    run_date = settings.run_date()
+def _judged_night(
+    settings: Settings, run_shards: ShardRunner, staging: Path, run_date: dt.date
+) -> JudgedNight:
+    """Everything of a run before its night is published: the catalogue read, the shards
+    run, the night's table built and completed, the entries judged."""
     try:
         for path in recover_interrupted_publish(settings.curated_dir):
             warn(f"{path}: publish interrupted by a crash, completed now")
@@ -307,10 +288,15 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
         raise RunFailed(f"{settings.catalog}: no usable catalogue rows")
 
     try:
-        previous = previous_state(settings.curated_dir, run_date)
         reviews = read_reviews(settings.reviews_file)
+        previous = stage_previous_state(settings.curated_dir, run_date, staging)
     except (DatasetError, ReviewLogError) as exc:
         raise RunFailed(str(exc)) from exc
+    except OSError as exc:
+        raise RunFailed(
+            f"{exc.filename or staging}: cannot write the run's files ({exc.strerror or exc})"
+        ) from exc
+    give_back_freed_memory()  # last night's tables, now in their files
     for problem in reviews.problems:
         warn(problem)
     policy = StalenessPolicy(settings.stale_after_days, settings.confirm_after_nights)
@@ -334,7 +320,9 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
     )
     progress = ProgressDisplay(urls, enabled=settings.progress)
     try:
-        tasks = shard_tasks(shards, job, previous.links, parsed.entries, policy, staging)
+        tasks = previous.links.apply(
+            lambda last: shard_tasks(shards, job, last, parsed.entries, policy, staging)
+        )
         give_back_freed_memory()  # the shards' slices of last night, now in their files
         if on_cluster:  # the shards' analysis happens on the workers
             with shards_of_this_run(progress, None):
@@ -355,8 +343,10 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
     finally:
         progress.close()
     entries = redact_for_storage(parsed.entries, {})[0]
-    night = night_table(
-        [part.part for part in parts], parsed.entries, previous.links, run_date, policy
+    night = previous.links.apply(
+        lambda last: night_table(
+            [part.part for part in parts], parsed.entries, last, run_date, policy
+        )
     )
     give_back_freed_memory()
     judgement = judge_run(health_by_url(night))
@@ -370,9 +360,11 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
     night = with_site_names_stripped(night)
     # Archived copies, then lost pages' new addresses: one archive allowance for the night.
     engine, allowance = fetch_settings_from(settings), archive_budget_for(settings)
-    night, archive = with_archived_copies(night, settings, engine, previous.links, allowance)
-    night, found, relocation = with_new_locations(
-        night, entries, settings, engine, previous.links, allowance
+    night, archive = previous.links.apply(
+        lambda last: with_archived_copies(night, settings, engine, last, allowance)
+    )
+    night, found, relocation = previous.links.apply(
+        lambda last: with_new_locations(night, entries, settings, engine, last, allowance)
     )
     verdicts = judge_entries_in_chunks(
         entries,
@@ -381,42 +373,65 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
         stale_after_days=settings.stale_after_days,
         reviews=reviews.latest,
     )
-    last_night = iter_link_rows(previous.links) if previous.links is not None else ()
-    gone_links = links_table(removed_links(last_night, entries, run_date))
-    gone_entries = removed_entries(previous.entries, entries, run_date)
+    gone_links, gone_entries = left_the_catalogue(previous, entries, run_date)
+    return JudgedNight(
+        night=night,
+        verdicts=verdicts,
+        gone_links=gone_links,
+        gone_entries=gone_entries,
+        verdicts_before=previous.entries.apply(verdicts_by_entry),
+        suggestions=found,
+        archive=archive,
+        relocation=relocation,
+        update_latest=previous.update_latest,
+        links_total=len(parsed.entries),
+        urls_checked=len(urls),
+        catalog_problems=problems,
+    )
+
+
+def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) -> RunSummary:
+    run_date = settings.run_date()
+    # The catalogue and the shards' records end with `_judged_night`; publishing and the
+    # report, the run's other high point of memory, do without them.
+    judged = _judged_night(settings, run_shards, staging, run_date)
+    night, verdicts = judged.night, judged.verdicts
+
     try:
         publish(
             settings.curated_dir,
             run_date,
-            pa.concat_tables([night, gone_links.cast(night.schema)]),
-            verdicts + gone_entries,
-            update_latest=previous.update_latest,
-            suggestions=found,
+            pa.concat_tables([night, judged.gone_links.cast(night.schema)]),
+            verdicts + judged.gone_entries,
+            update_latest=judged.update_latest,
+            suggestions=judged.suggestions,
         )
         give_back_freed_memory()
-        report = report_input(settings, run_date, verdicts, night, previous.entries, found)
-        report_files = render_report(report, settings.curated_dir, latest=previous.update_latest)
+        report = report_input(
+            settings, run_date, verdicts, night, judged.verdicts_before, judged.suggestions
+        )
+        report_files = render_report(report, settings.curated_dir, latest=judged.update_latest)
     except (DatasetError, OSError) as exc:
         raise RunFailed(str(exc)) from exc
     publish_report_artifacts(report, report_files)
     message = morning_message(
-        settings, report, report_files.html, latest=previous.update_latest, log=warn
+        settings, report, report_files.html, latest=judged.update_latest, log=warn
     )
-    if previous.update_latest:
+    if judged.update_latest:
         for pruned in prune_captures(settings.raw_dir, run_date, settings.raw_retention_nights):
             _log(f"raw captures of {pruned.isoformat()} pruned (retention)")
 
     return RunSummary(
         run_date=run_date,
-        links_total=len(parsed.entries),
-        urls_checked=len(urls),
+        links_total=judged.links_total,
+        urls_checked=judged.urls_checked,
         health_counts=health_counts(night),
         verdict_counts=dict(Counter(v.verdict.value for v in verdicts)),
-        catalog_problems=problems,
+        catalog_problems=judged.catalog_problems,
         report_path=report_files.html,
         curated_dir=settings.curated_dir,
-        archive=archive,
-        relocation=relocation,
+        archive=judged.archive,
+        relocation=judged.relocation,
         message=message,
     )
 

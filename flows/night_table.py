@@ -27,7 +27,8 @@ from extractors.records import (
 from extractors.verdicts.entry_verdicts import judge_entries
 from flows.archive.budget import ArchiveBudget
 from flows.archived_copies import ArchiveNight, add_archived_copies, needs_archived_copy
-from flows.dataset.store import iter_link_rows, link_rows_of, links_table, rows_of_links
+from flows.dataset.store import links_table
+from flows.dataset.table_records import iter_link_rows, link_rows_of, rows_of_links
 from flows.dataset.table_rows import replace_rows
 from flows.fetch.settings import FetchSettings
 from flows.new_locations import RelocationNight, add_new_locations, may_have_moved

@@ -16,7 +16,8 @@ from extractors.facts.title_site_names import strip_repeated_site_names
 from extractors.records import CatalogEntry, Health
 from extractors.verdicts.entry_verdicts import judge_entries
 from extractors.verdicts.link_rows import StalenessPolicy
-from flows.dataset.store import link_rows_of, links_table
+from flows.dataset.store import links_table
+from flows.dataset.table_records import link_rows_of
 from flows.dataset.table_rows import replace_rows, take_rows
 from flows.night_table import (
     health_by_url,

@@ -8,21 +8,24 @@ files untouched.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import overload
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from extractors.records import EntryVerdict, Health, Hop, LinkRow, SuggestionRow, Verdict
+from extractors.records import (
+    EntryVerdict,
+    Health,
+    LinkRow,
+    SuggestionRow,
+)
 from flows.dataset.schema import (
     ADDED_IN_VERSION,
     ENTRIES_SCHEMA,
@@ -32,6 +35,7 @@ from flows.dataset.schema import (
     SCHEMA_VERSION,
     SUGGESTIONS_SCHEMA,
 )
+from flows.dataset.table_records import iter_entry_rows, link_rows_of
 from flows.dataset.validation import validate_suggestions, validate_tables
 
 LINKS_FILE = "links.parquet"
@@ -359,93 +363,39 @@ def read_history_night(
     return [] if table is None else link_rows_of(table)
 
 
-def link_rows_of(table: pa.Table) -> list[LinkRow]:
-    """Link rows from a table of the links schema (a part of the night, or a stored night)."""
-    return list(iter_link_rows(table))
-
-
-def iter_link_rows(table: pa.Table, batch_rows: int = 2048) -> Iterator[LinkRow]:
-    """Link rows from a table of the links schema, a batch at a time: a long table never
-    exists as Python records all at once unless the caller keeps them."""
-    for batch in table.to_batches(max_chunksize=batch_rows):
-        for record in batch.to_pylist():
-            record["redirect_chain"] = tuple(
-                Hop(url=hop["url"], status=hop["status"], location=hop["location"])
-                for hop in record["redirect_chain"]
-            )
-            record["health"] = Health(record["health"]) if record["health"] else None
-            yield LinkRow(**record)
-
-
-def rows_of_links(table: pa.Table | None, keys: Iterable[tuple[str, str | None]]) -> list[LinkRow]:
-    """The records of the given (entry_id, url) links, where the table has them."""
-    wanted = set(keys)
-    if table is None or not wanted:
-        return []
-    urls = pa.array(sorted({url for _, url in wanted if url is not None}), pa.string())
-    near = table.filter(pc.fill_null(pc.is_in(table["url"], urls), False))
-    return [row for row in iter_link_rows(near) if (row.entry_id, row.url) in wanted]
-
-
-class TableLinkRows(Sequence[LinkRow]):
-    """A links table seen as a sequence of link rows, made as they are read (the report
-    walks tonight's links once; holding them all as records would cost ~2 KB a link)."""
-
-    def __init__(self, table: pa.Table) -> None:
-        self.table = table
-
-    def __len__(self) -> int:
-        return self.table.num_rows
-
-    def __iter__(self) -> Iterator[LinkRow]:
-        return iter_link_rows(self.table)
-
-    @overload
-    def __getitem__(self, index: int) -> LinkRow: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[LinkRow]: ...
-    def __getitem__(self, index: int | slice) -> LinkRow | list[LinkRow]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if not -len(self) <= index < len(self):
-            raise IndexError(index)
-        return link_rows_of(self.table.slice(index % len(self), 1))[0]
-
-
 def read_suggestions(curated_dir: Path) -> list[SuggestionRow]:
     """The latest night's considered new addresses; empty when there is no file (yet)."""
     table = _read_table(curated_dir / SUGGESTIONS_FILE, SUGGESTIONS_SCHEMA)
     return [] if table is None else [SuggestionRow(**record) for record in table.to_pylist()]
 
 
+def read_entries_table(curated_dir: Path) -> pa.Table | None:
+    """The latest entries table (entries schema); None when there is none yet."""
+    return _read_table(curated_dir / ENTRIES_FILE, ENTRIES_SCHEMA)
+
+
 def read_entries(curated_dir: Path) -> list[EntryVerdict]:
-    table = _read_table(curated_dir / ENTRIES_FILE, ENTRIES_SCHEMA)
-    return [] if table is None else _entry_rows(table)
+    table = read_entries_table(curated_dir)
+    return [] if table is None else list(iter_entry_rows(table))
 
 
-def read_entries_night(curated_dir: Path, night: dt.date) -> list[EntryVerdict]:
-    """One night's entry verdicts from the entries history."""
+def read_entries_night_table(curated_dir: Path, night: dt.date) -> pa.Table | None:
+    """One night's entry verdicts from the entries history, in the entries schema; None
+    when the night has none."""
     path = entries_history_partition(curated_dir, night) / ENTRIES_HISTORY_FILE
     if not path.exists():
-        return []
+        return None
     table = _read_file(path)
     table = table.append_column(
         pa.field("run_date", pa.date32()), pa.array([night] * table.num_rows, pa.date32())
     )
-    return _entry_rows(table.select(ENTRIES_SCHEMA.names))
+    return table.select(ENTRIES_SCHEMA.names)
 
 
-def _entry_rows(table: pa.Table, batch_rows: int = 2048) -> list[EntryVerdict]:
-    rows = []
-    names = {f.name for f in dataclasses.fields(EntryVerdict)}
-    # A batch at a time: the whole table as dictionaries would be several times its records.
-    for batch in table.to_batches(max_chunksize=batch_rows):
-        for record in batch.to_pylist():
-            record["verdict"] = Verdict(record["verdict"])
-            record["reasons"] = tuple(record["reasons"])
-            record["extra"] = tuple(record.pop("catalog_extra"))
-            rows.append(EntryVerdict(**{k: v for k, v in record.items() if k in names}))
-    return rows
+def read_entries_night(curated_dir: Path, night: dt.date) -> list[EntryVerdict]:
+    """One night's entry verdicts from the entries history."""
+    table = read_entries_night_table(curated_dir, night)
+    return [] if table is None else list(iter_entry_rows(table))
 
 
 def rebuild_latest(curated_dir: Path) -> dt.date:

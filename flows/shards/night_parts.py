@@ -40,7 +40,15 @@ from extractors.records import CatalogEntry, FetchResult, Health, LinkRow, PageF
 from extractors.urls.redaction import redact_userinfo
 from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
 from flows.dataset.schema import LINKS_SCHEMA
-from flows.dataset.store import iter_link_rows, link_rows_of, links_table, rows_of_links
+from flows.dataset.staged_table import map_arrow_file, write_arrow_file
+from flows.dataset.store import links_table
+from flows.dataset.table_records import (
+    catalogue_link_keys,
+    iter_link_rows,
+    link_keys,
+    link_rows_of,
+    rows_of_links,
+)
 from flows.dataset.table_rows import take_rows
 from flows.fetch.settings import Validators
 from flows.shards.analysis_pool import AnalysisPool
@@ -198,12 +206,8 @@ def stage_row_context(context: RowContext, staging: Path, urls: Shard) -> Path:
     path = staging / f"context-{shard_key(urls)}.pickle"
     staging.mkdir(parents=True, exist_ok=True)
     if context.previous is not None:
-        with (
-            _replaced_whole(path.with_suffix(".arrow")) as temporary,
-            pa.OSFile(str(temporary), "wb") as sink,
-            pa.ipc.new_file(sink, context.previous.schema) as writer,
-        ):
-            writer.write_table(context.previous, max_chunksize=8192)
+        with _replaced_whole(path.with_suffix(".arrow")) as temporary:
+            write_arrow_file(context.previous, temporary)
     with _replaced_whole(path) as temporary, temporary.open("wb") as stream:
         rest = dataclasses.replace(context, previous=None)
         pickle.dump((rest, context.previous is not None), stream, pickle.HIGHEST_PROTOCOL)
@@ -217,8 +221,7 @@ def read_row_context(path: Path) -> RowContext:
         raise TypeError(f"{path}: not a shard's row context")
     if not has_previous:
         return context
-    previous = pa.ipc.open_file(pa.memory_map(str(path.with_suffix(".arrow")))).read_all()
-    return dataclasses.replace(context, previous=previous)
+    return dataclasses.replace(context, previous=map_arrow_file(path.with_suffix(".arrow")))
 
 
 @contextlib.contextmanager
@@ -387,23 +390,14 @@ def _parts_column(parts: Sequence[Path], name: str) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, type=LINKS_SCHEMA.field(name).type)
 
 
-def _link_keys(entry_ids: pa.ChunkedArray | pa.Array, urls: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """One string per link, unambiguous: the entry id's length, `:`, the entry id, the URL.
-    Null for a link without a target (never in a part, so it never matches)."""
-    length = pc.cast(pc.utf8_length(entry_ids), pa.string())
-    return pc.binary_join_element_wise(length, ":", entry_ids, urls, "")
-
-
 def _catalogue_positions(
     catalog: Sequence[CatalogEntry], entry_ids: pa.ChunkedArray, urls: pa.ChunkedArray
 ) -> pa.Array:
     """For each catalogue link, its row among the parts' rows (`entry_ids`, `urls`), null
     when no part holds it; should a part hold a link twice, the first row counts."""
-    links = _link_keys(
-        pa.array([entry.entry_id for entry in catalog], pa.string()),
-        pa.array([entry.url or None for entry in catalog], pa.string()),
+    return pc.index_in(
+        catalogue_link_keys(catalog), value_set=link_keys(entry_ids, urls), skip_nulls=True
     )
-    return pc.index_in(links, value_set=_link_keys(entry_ids, urls), skip_nulls=True)
 
 
 class RowJournal:

@@ -14,7 +14,7 @@ from local_web import LocalWeb, Reply
 
 from extractors.records import CatalogEntry, LinkRow
 from extractors.verdicts.link_rows import StalenessPolicy
-from flows.dataset.store import link_rows_of
+from flows.dataset.table_records import link_rows_of
 from flows.fetch.settings import FetchSettings
 from flows.shards.analysis_pool import AnalysisPool
 from flows.shards.check import ShardJob, observe_shard

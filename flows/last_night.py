@@ -1,0 +1,95 @@
+"""The dataset as it stood before tonight: which stored night a run builds on, that night's
+tables staged for the run's steps, and its links and entries that left the catalogue.
+
+A run reads last night in several steps, hours apart on a large night (the shards'
+conditional requests, the night's table, archived copies, new locations, removals, the
+report's "before" column). It keeps last night's tables in files of its staging folder
+and maps them per step (`flows.dataset.staged_table`) instead of holding them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from extractors.catalog.removals import removed_entries, removed_links
+from extractors.records import CatalogEntry, EntryVerdict
+from flows.dataset.staged_table import StagedTable, stage_table
+from flows.dataset.store import (
+    history_nights,
+    links_table,
+    read_entries_night_table,
+    read_entries_table,
+    read_history_night_table,
+    read_links_table,
+)
+from flows.dataset.table_records import iter_entry_rows, rows_not_in
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousState:
+    """The dataset as it stood before this run's night, and whether to replace the latest."""
+
+    links: pa.Table | None  # links schema; None on the first night
+    entries: pa.Table | None  # entries schema; None on the first night
+    update_latest: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StagedPrevious:
+    """The previous state as a run holds it: its tables wait in files of the run's staging
+    folder and each step maps them while it reads them (`flows.dataset.staged_table`)."""
+
+    links: StagedTable
+    entries: StagedTable
+    update_latest: bool
+
+
+def previous_state(curated_dir: Path, run_date: dt.date) -> PreviousState:
+    """Tonight builds on the newest night before it.
+
+    A normal night builds on the latest tables. A re-run of the latest night or of a past
+    night (`--now`) builds on the newest history partition before that night, so nothing
+    is counted twice; a past night only rewrites its own history partition.
+    """
+    latest = read_links_table(curated_dir)
+    latest_night = latest["run_date"][0].as_py() if latest is not None and latest.num_rows else None
+    if latest_night is None or run_date > latest_night:
+        return PreviousState(latest, read_entries_table(curated_dir), update_latest=True)
+    earlier = [night for night in history_nights(curated_dir) if night < run_date]
+    if not earlier:
+        return PreviousState(None, None, update_latest=run_date == latest_night)
+    return PreviousState(
+        read_history_night_table(curated_dir, earlier[-1]),
+        read_entries_night_table(curated_dir, earlier[-1]),
+        update_latest=run_date == latest_night,
+    )
+
+
+def stage_previous_state(curated_dir: Path, run_date: dt.date, staging: Path) -> StagedPrevious:
+    """`previous_state`, its tables written to the staging folder and let go: the run
+    does not hold last night (about 0.9 KB a link) between the steps that read it."""
+    previous = previous_state(curated_dir, run_date)
+    return StagedPrevious(
+        stage_table(previous.links, staging / "last-night-links.arrow"),
+        stage_table(previous.entries, staging / "last-night-entries.arrow"),
+        previous.update_latest,
+    )
+
+
+def left_the_catalogue(
+    previous: StagedPrevious, catalog: Sequence[CatalogEntry], run_date: dt.date
+) -> tuple[pa.Table, list[EntryVerdict]]:
+    """Last night's links and entries whose catalogue row is gone, carried to tonight and
+    marked. Of last night's links only those that may have left become records."""
+    links = previous.links.apply(
+        lambda last: removed_links(rows_not_in(last, catalog), catalog, run_date)
+    )
+    entries = previous.entries.apply(
+        lambda last: removed_entries(iter_entry_rows(last) if last else (), catalog, run_date)
+    )
+    return links_table(links), entries
