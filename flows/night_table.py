@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -91,18 +92,29 @@ def judge_entries_in_chunks(
     chunk: int = ENTRIES_PER_CHUNK,
 ) -> list[EntryVerdict]:
     """`judge_entries` a chunk of entries at a time, each with only its own links as records
-    (an entry's verdict depends on its links alone); verdicts in catalogue order."""
+    (an entry's verdict depends on its links alone); verdicts in catalogue order. The rows
+    are put in chunk order once, not filtered once per chunk (500 passes over a night of a
+    million links)."""
     by_entry: dict[str, list[CatalogEntry]] = {}
     for entry in catalog:
         by_entry.setdefault(entry.entry_id, []).append(entry)
     entry_ids = list(by_entry)
+    place = pc.index_in(table["entry_id"], value_set=pa.array(entry_ids, pa.string()))
+    chunk_of_row = pc.divide(place, pa.scalar(chunk, place.type))  # integer division
+    rows_by_chunk = pc.sort_indices(chunk_of_row)  # stable: table order within a chunk
+    rows_in_chunk = np.bincount(
+        pc.drop_null(chunk_of_row).to_numpy(zero_copy_only=False),
+        minlength=-(-len(entry_ids) // chunk),
+    )
     verdicts: list[EntryVerdict] = []
-    for start in range(0, len(entry_ids), chunk):
+    first_row = 0
+    for number, start in enumerate(range(0, len(entry_ids), chunk)):
         ids = entry_ids[start : start + chunk]
-        links = table.filter(pc.is_in(table["entry_id"], pa.array(ids, pa.string())))
+        rows = rows_by_chunk[first_row : first_row + int(rows_in_chunk[number])]
+        first_row += int(rows_in_chunk[number])
         verdicts += judge_entries(
             [entry for entry_id in ids for entry in by_entry[entry_id]],
-            link_rows_of(links),
+            link_rows_of(table.take(rows)),
             run_date=run_date,
             stale_after_days=stale_after_days,
             reviews=reviews,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 from record_factories import RUN_DATE, make_link_row
 
-from extractors.facts.title_site_names import strip_repeated_site_names
+from extractors.facts.title_site_names import night_titles
 from extractors.records import CatalogEntry, Health
 from extractors.verdicts.entry_verdicts import judge_entries
 from extractors.verdicts.link_rows import StalenessPolicy
@@ -77,7 +77,10 @@ def test_site_names_stripped_on_the_table_as_on_the_records():
         make_link_row(entry_id="e", url=None, title=None),
     ]  # fmt: skip
     table = with_site_names_stripped(links_table(night))
-    assert link_rows_of(table) == strip_repeated_site_names(night)
+    titles = night_titles([(r.final_url, r.url, r.http_status, r.title) for r in night])
+    assert link_rows_of(table) == [
+        dataclasses.replace(row, title=title) for row, title in zip(night, titles, strict=True)
+    ]
     assert [row.title for row in link_rows_of(table)][:2] == ["Lotsen", "Sprachkurse"]
 
 

@@ -17,26 +17,14 @@ night gives the same titles.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
 from extractors.facts.html_facts import strip_end_segments, title_segments
-from extractors.records import LinkRow
 from extractors.text.summary import fold_text
 
 _MIN_PAGES = 2
-
-
-def strip_repeated_site_names(rows: Sequence[LinkRow]) -> list[LinkRow]:
-    """The night's rows with repeated site-name segments stripped from their titles
-    (the rule: `night_titles`)."""
-    titles = night_titles([(row.final_url, row.url, row.http_status, row.title) for row in rows])
-    return [
-        row if title == row.title else dataclasses.replace(row, title=title)
-        for row, title in zip(rows, titles, strict=True)
-    ]
 
 
 NightPage = tuple[str | None, str | None, int | None, str | None]  # final URL, URL, status, title

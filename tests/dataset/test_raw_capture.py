@@ -152,3 +152,23 @@ def test_credentials_never_reach_the_capture_files(tmp_path: Path):
     (warc,) = folder.glob("*.warc.gz")
     assert b"geheim" not in gzip.decompress(warc.read_bytes())
     assert read_capture(tmp_path, secret_url).body == b"<p>intern</p>"
+
+
+def test_the_index_is_written_an_entry_a_line_and_reads_as_one_json_object():
+    import io
+    import json
+
+    from flows.dataset.raw_capture import IndexEntry, _entry_fields, write_index
+
+    def entry(uri: str) -> IndexEntry:
+        return IndexEntry("sha1:ABC", "response", "shard-1.warc.gz", uri, "2026-11-24",
+                          "shard-1.warc.gz", uri, "2026-11-24T02:00:00Z")  # fmt: skip
+
+    urls = ['https://a.example/"quoted"', "https://b.example/Straße\n", "https://c.example/"]
+    for index in ({}, {urls[0]: entry(urls[0])}, {url: entry(url) for url in urls}):
+        stream = io.StringIO()
+        write_index(index, stream)
+        text = stream.getvalue()
+        assert json.loads(text) == {url: _entry_fields(e) for url, e in index.items()}
+        # An entry a line between the braces (a newline in a URL is escaped).
+        assert len(text.splitlines()) == (len(index) + 2 if index else 1)

@@ -1,4 +1,4 @@
-"""strip_repeated_segments / strip_repeated_site_names: a title segment on several pages of one
+"""strip_repeated_segments / night_titles: a title segment on several pages of one
 host in a night is that site's name."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from extractors.facts.title_site_names import strip_repeated_segments, strip_repeated_site_names
+from extractors.facts.title_site_names import NightPage, night_titles, strip_repeated_segments
 from extractors.records import LinkRow
 
 SOEST = "https://www.kreis-soest.de"
@@ -100,7 +100,7 @@ def test_carried_cleaned_titles_beside_fresh_ones() -> None:
     assert strip_repeated_segments(pages) == ["Sprachkurse – Übersicht", "Wohnen", "Arbeit"]
 
 
-def test_rows_use_the_final_url_and_keep_everything_else() -> None:
+def test_a_rows_page_is_its_final_url_and_titles_carried_by_a_304_stay() -> None:
     night = dt.date(2026, 11, 26)
     base = LinkRow(
         entry_id="e1",
@@ -139,16 +139,24 @@ def test_rows_use_the_final_url_and_keep_everything_else() -> None:
         title="Housing | City of Cologne",
     )
     untitled = dataclasses.replace(base, entry_id="e3", url=None, final_url=None, title=None)
-    rows = strip_repeated_site_names([base, other, untitled])
-    assert [row.title for row in rows] == ["Information for Refugees", "Housing", None]
-    assert rows[0] == dataclasses.replace(base, title="Information for Refugees")
-    assert rows[2] is untitled
+    assert night_titles(pages_of([base, other, untitled])) == [
+        "Information for Refugees",
+        "Housing",
+        None,
+    ]
 
     # A row carried by a 304 holds last night's cleaned title: it neither counts nor changes.
     carried_a = dataclasses.replace(
         base, entry_id="e4", http_status=304, final_url=None, url=f"{KOELN}/a", title="A – Liste"
     )
     carried_b = dataclasses.replace(carried_a, entry_id="e5", url=f"{KOELN}/b", title="B – Liste")
-    rows = strip_repeated_site_names([carried_a, carried_b, other])
-    assert rows[0] is carried_a and rows[1] is carried_b
-    assert rows[2] is other  # "City of Cologne" on one fresh page only: no evidence
+    # "City of Cologne" on one fresh page only: no evidence.
+    assert night_titles(pages_of([carried_a, carried_b, other])) == [
+        "A – Liste",
+        "B – Liste",
+        "Housing | City of Cologne",
+    ]
+
+
+def pages_of(rows: list[LinkRow]) -> list[NightPage]:
+    return [(row.final_url, row.url, row.http_status, row.title) for row in rows]
