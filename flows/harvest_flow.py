@@ -74,6 +74,7 @@ from flows.shard_tasks import (
 from flows.shards.analysis_pool import AnalysisPool
 from flows.shards.check import Shard, ShardJob, shard_by_host, shard_concurrency, shards_at_once
 from flows.shards.night_parts import (
+    RowsByShard,
     ShardTask,
     night_table,
     redact_for_storage,
@@ -227,18 +228,20 @@ def shard_tasks(
     for entry in catalog:
         if entry.url:
             entries_by_url.setdefault(entry.url, []).append(entry)
+    by_shard = None if previous is None else RowsByShard(previous, shards)
     return [
         ShardTask(
             shard,
             job,
             stage_row_context(
-                row_context(shard, entries_by_url, previous, job.run_date, policy),
+                row_context(shard, entries_by_url, None, job.run_date, policy),
                 staging,
                 shard,
+                None if by_shard is None else by_shard.rows_of(number),
             ),
             staging,
         )
-        for shard in shards
+        for number, shard in enumerate(shards)
     ]
 
 

@@ -11,7 +11,7 @@ buffers are the file's pages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -25,8 +25,15 @@ _CHUNK_ROWS = 8192  # rows per record batch: later slices and filters touch only
 
 def write_arrow_file(table: pa.Table, path: Path) -> None:
     """`table` as an uncompressed Arrow IPC file at `path` (replaced if it exists)."""
-    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table, max_chunksize=_CHUNK_ROWS)
+    write_arrow_pieces([table], table.schema, path)
+
+
+def write_arrow_pieces(pieces: Iterable[pa.Table], schema: pa.Schema, path: Path) -> None:
+    """The rows of `pieces` (tables of `schema`) as one Arrow IPC file, each piece written
+    and let go before the next is made."""
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+        for piece in pieces:
+            writer.write_table(piece, max_chunksize=_CHUNK_ROWS)
 
 
 def map_arrow_file(path: Path) -> pa.Table:

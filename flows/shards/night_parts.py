@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -40,7 +41,7 @@ from extractors.records import CatalogEntry, FetchResult, Health, LinkRow, PageF
 from extractors.urls.redaction import redact_userinfo
 from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_link_row
 from flows.dataset.schema import LINKS_SCHEMA
-from flows.dataset.staged_table import map_arrow_file, write_arrow_file
+from flows.dataset.staged_table import map_arrow_file, write_arrow_pieces
 from flows.dataset.store import links_table
 from flows.dataset.table_records import (
     catalogue_link_keys,
@@ -200,18 +201,63 @@ class ShardTask:
     staging: Path
 
 
-def stage_row_context(context: RowContext, staging: Path, urls: Shard) -> Path:
+def stage_row_context(
+    context: RowContext,
+    staging: Path,
+    urls: Shard,
+    previous_rows: tuple[pa.Schema, Iterable[pa.Table]] | None = None,
+) -> Path:
     """Write a shard's row context beside its part, for whichever process checks it: last
-    night's rows as an Arrow file (streamed out, read back memory-mapped), the rest pickled."""
+    night's rows as an Arrow file (streamed out, read back memory-mapped), the rest pickled.
+    `previous_rows` (their schema, then the rows in pieces) stand for `context.previous`,
+    so that a big shard's rows never exist as one table in the run's process."""
     path = staging / f"context-{shard_key(urls)}.pickle"
     staging.mkdir(parents=True, exist_ok=True)
-    if context.previous is not None:
+    if previous_rows is None and context.previous is not None:
+        previous_rows = (context.previous.schema, [context.previous])
+    if previous_rows is not None:
         with _replaced_whole(path.with_suffix(".arrow")) as temporary:
-            write_arrow_file(context.previous, temporary)
+            write_arrow_pieces(previous_rows[1], previous_rows[0], temporary)
     with _replaced_whole(path) as temporary, temporary.open("wb") as stream:
         rest = dataclasses.replace(context, previous=None)
-        pickle.dump((rest, context.previous is not None), stream, pickle.HIGHEST_PROTOCOL)
+        pickle.dump((rest, previous_rows is not None), stream, pickle.HIGHEST_PROTOCOL)
     return path
+
+
+class RowsByShard:
+    """Last night's rows sorted by shard once (one pass over the table, not a filter of the
+    whole table per shard), handed out a shard at a time, a record batch of the table at a
+    time: no shard's rows exist all at once in the run's process. (`Table.take` would
+    first join each column's chunks: a copy of the whole column per call.)"""
+
+    def __init__(self, previous: pa.Table, shards: Sequence[Shard]) -> None:
+        # A link's row goes with its (masked) URL, as the shard's rows are stored.
+        urls = pa.array([redact_userinfo(url) for shard in shards for url in shard], pa.string())
+        shard_of_url = pa.array([n for n, shard in enumerate(shards) for _ in shard], pa.int32())
+        shard_of_row = pc.take(shard_of_url, pc.index_in(previous["url"], value_set=urls))
+        self.schema = previous.schema
+        self._batches = previous.to_batches()
+        self._batch_starts = np.cumsum([0, *(batch.num_rows for batch in self._batches)])
+        # Stable: within a shard, rows keep the table's order (positions ascending).
+        order = pc.sort_indices(shard_of_row).to_numpy().astype(np.int64)
+        rows = np.bincount(
+            pc.drop_null(shard_of_row).to_numpy(zero_copy_only=False), minlength=len(shards)
+        )
+        starts = [0, *np.cumsum(rows).tolist()]
+        self._rows = [order[starts[n] : starts[n + 1]] for n in range(len(shards))]
+
+    def rows_of(self, shard_number: int) -> tuple[pa.Schema, Iterator[pa.Table]]:
+        """The schema, then the shard's rows a record batch of the table at a time."""
+        positions = self._rows[shard_number]
+        return self.schema, self._pieces(positions)
+
+    def _pieces(self, positions: np.ndarray) -> Iterator[pa.Table]:
+        bounds = np.searchsorted(positions, self._batch_starts)
+        for number, batch in enumerate(self._batches):
+            first, end = bounds[number], bounds[number + 1]
+            if end > first:
+                local = positions[first:end] - self._batch_starts[number]
+                yield pa.Table.from_batches([batch.take(pa.array(local, pa.int64()))])
 
 
 def read_row_context(path: Path) -> RowContext:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from local_web import LocalWeb, Reply
@@ -193,3 +194,34 @@ def test_a_run_leaves_no_staging_and_clears_what_a_killed_run_left(web: LocalWeb
     summary = harvest(local_run_settings(catalog, tmp_path / "data", "2026-11-26"))
     assert summary.health_counts == {"ok": 3}
     assert not (tmp_path / "data" / "staging").exists()
+
+
+def test_last_nights_rows_are_staged_by_shard_as_a_filter_per_shard_would_give_them(
+    tmp_path: Path,
+):
+    from record_factories import make_link_row
+
+    from flows.dataset.store import links_table
+    from flows.shards.night_parts import RowsByShard, read_row_context
+
+    shards = [
+        ("https://a.example/1", "https://a.example/2"),
+        ("https://user:geheim@b.example/1",),  # stored masked, as every stored URL
+        ("https://c.example/neu",),  # no row last night
+    ]
+    last_night = links_table(
+        [make_link_row(entry_id=f"e{n}", url=f"https://a.example/{n % 3}") for n in range(30)]
+        + [make_link_row(entry_id="b", url="https://***@b.example/1")]
+        + [make_link_row(entry_id="weg", url="https://gone.example/")]  # in no shard
+        + [make_link_row(entry_id="ohne", url=None)]
+    )
+    # Record batches of 4 rows: each shard's rows come from several of them.
+    by_shard = RowsByShard(pa.Table.from_batches(last_night.to_batches(max_chunksize=4)), shards)
+    for number, shard in enumerate(shards):
+        context = row_context(shard, catalogue(list(shard)), None, RUN_DATE, POLICY)
+        path = stage_row_context(context, tmp_path, shard, by_shard.rows_of(number))
+        staged = read_row_context(path).previous
+        one_filter = row_context(shard, catalogue(list(shard)), last_night, RUN_DATE, POLICY)
+        assert staged is not None and one_filter.previous is not None
+        assert link_rows_of(staged) == link_rows_of(one_filter.previous)
+        assert staged.num_rows == [20, 1, 0][number]
