@@ -234,7 +234,7 @@ def shard_tasks(
             shard,
             job,
             stage_row_context(
-                row_context(shard, entries_by_url, None, job.run_date, policy),
+                row_context(shard, entries_by_url, job.run_date, policy),
                 staging,
                 shard,
                 None if by_shard is None else by_shard.rows_of(number),

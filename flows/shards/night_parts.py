@@ -106,15 +106,13 @@ class RowContext:
 def row_context(
     shard: Iterable[str],
     entries_by_url: Mapping[str, Sequence[CatalogEntry]],
-    previous: pa.Table | None,
     run_date: dt.date,
     policy: StalenessPolicy,
 ) -> RowContext:
+    """A shard's row context without last night's rows, which are staged beside it
+    (`stage_row_context`, `RowsByShard`) and read back where the shard runs."""
     mine = tuple(entry for url in shard for entry in entries_by_url.get(url, ()))
-    if previous is not None:
-        urls = pa.array(sorted({redact_userinfo(entry.url) for entry in mine}), pa.string())
-        previous = previous.filter(pc.fill_null(pc.is_in(previous["url"], urls), False))
-    return RowContext(mine, previous, run_date, policy)
+    return RowContext(mine, None, run_date, policy)
 
 
 def conditional_validators(previous: Iterable[LinkRow]) -> dict[str, Validators]:
@@ -209,12 +207,10 @@ def stage_row_context(
 ) -> Path:
     """Write a shard's row context beside its part, for whichever process checks it: last
     night's rows as an Arrow file (streamed out, read back memory-mapped), the rest pickled.
-    `previous_rows` (their schema, then the rows in pieces) stand for `context.previous`,
-    so that a big shard's rows never exist as one table in the run's process."""
+    `previous_rows`: their schema, then the rows in pieces (`RowsByShard`), so that a big
+    shard's rows never exist as one table in the run's process; None on the first night."""
     path = staging / f"context-{shard_key(urls)}.pickle"
     staging.mkdir(parents=True, exist_ok=True)
-    if previous_rows is None and context.previous is not None:
-        previous_rows = (context.previous.schema, [context.previous])
     if previous_rows is not None:
         with _replaced_whole(path.with_suffix(".arrow")) as temporary:
             write_arrow_pieces(previous_rows[1], previous_rows[0], temporary)
