@@ -73,15 +73,13 @@ from flows.shard_tasks import (
 )
 from flows.shards.analysis_pool import AnalysisPool
 from flows.shards.check import Shard, ShardJob, shard_by_host, shard_concurrency, shards_at_once
-from flows.shards.night_parts import (
+from flows.shards.night_parts import ShardTask, night_table, remove_stale_staging, staging_dir
+from flows.shards.shard_inputs import (
+    EntriesByShard,
     RowsByShard,
-    ShardTask,
-    night_table,
     redact_for_storage,
-    remove_stale_staging,
     row_context,
     stage_row_context,
-    staging_dir,
 )
 
 FLOW_NAME = "linkpflege-nightly"
@@ -224,17 +222,14 @@ def shard_tasks(
     """Each shard with what it needs to write its rows: its catalogue rows and last night's
     rows of its links (whose validators make tonight's requests conditional), staged as a
     file one shard at a time."""
-    entries_by_url: dict[str, list[CatalogEntry]] = {}
-    for entry in catalog:
-        if entry.url:
-            entries_by_url.setdefault(entry.url, []).append(entry)
+    entries = EntriesByShard(catalog, shards)
     by_shard = None if previous is None else RowsByShard(previous, shards)
     return [
         ShardTask(
             shard,
             job,
             stage_row_context(
-                row_context(shard, entries_by_url, job.run_date, policy),
+                row_context(entries.entries_of(number), job.run_date, policy),
                 staging,
                 shard,
                 None if by_shard is None else by_shard.rows_of(number),

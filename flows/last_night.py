@@ -21,6 +21,7 @@ from extractors.records import CatalogEntry, EntryVerdict
 from flows.dataset.staged_table import StagedTable, stage_table
 from flows.dataset.store import (
     history_nights,
+    latest_links_night,
     links_table,
     read_entries_night_table,
     read_entries_table,
@@ -49,25 +50,51 @@ class StagedPrevious:
     update_latest: bool
 
 
-def previous_state(curated_dir: Path, run_date: dt.date) -> PreviousState:
+@dataclass(frozen=True, slots=True)
+class PreviousNight:
+    """Which stored night tonight builds on: the latest tables (`from_latest`), a history
+    partition (`night`), or none (the first night)."""
+
+    night: dt.date | None
+    from_latest: bool
+    update_latest: bool
+
+
+def previous_night(curated_dir: Path, run_date: dt.date) -> PreviousNight:
     """Tonight builds on the newest night before it.
 
     A normal night builds on the latest tables. A re-run of the latest night or of a past
     night (`--now`) builds on the newest history partition before that night, so nothing
     is counted twice; a past night only rewrites its own history partition.
     """
-    latest = read_links_table(curated_dir)
-    latest_night = latest["run_date"][0].as_py() if latest is not None and latest.num_rows else None
+    latest_night = latest_links_night(curated_dir)
     if latest_night is None or run_date > latest_night:
-        return PreviousState(latest, read_entries_table(curated_dir), update_latest=True)
+        return PreviousNight(None, from_latest=True, update_latest=True)
     earlier = [night for night in history_nights(curated_dir) if night < run_date]
-    if not earlier:
-        return PreviousState(None, None, update_latest=run_date == latest_night)
-    return PreviousState(
-        read_history_night_table(curated_dir, earlier[-1]),
-        read_entries_night_table(curated_dir, earlier[-1]),
-        update_latest=run_date == latest_night,
+    return PreviousNight(
+        earlier[-1] if earlier else None, from_latest=False, update_latest=run_date == latest_night
     )
+
+
+def previous_state(curated_dir: Path, run_date: dt.date) -> PreviousState:
+    """The tables of `previous_night`."""
+    chosen = previous_night(curated_dir, run_date)
+    if chosen.from_latest:
+        links = read_links_table(curated_dir)
+    elif chosen.night is not None:
+        links = read_history_night_table(curated_dir, chosen.night)
+    else:
+        links = None
+    return PreviousState(links, previous_entries(curated_dir, chosen), chosen.update_latest)
+
+
+def previous_entries(curated_dir: Path, chosen: PreviousNight) -> pa.Table | None:
+    """The entries table of `previous_night` alone (the report's "before" column)."""
+    if chosen.from_latest:
+        return read_entries_table(curated_dir)
+    if chosen.night is not None:
+        return read_entries_night_table(curated_dir, chosen.night)
+    return None
 
 
 def stage_previous_state(curated_dir: Path, run_date: dt.date, staging: Path) -> StagedPrevious:

@@ -10,7 +10,7 @@ from flows.dataset.schema import LINKS_SCHEMA
 from flows.dataset.store import read_entries, read_links_table, read_suggestions
 from flows.dataset.table_records import verdicts_by_entry
 from flows.harvest_flow import report_input
-from flows.last_night import previous_state
+from flows.last_night import previous_entries, previous_night
 from flows.morning_message import delivery_failure
 from flows.report.view import ReportInput
 from flows.run_settings import Settings
@@ -25,7 +25,9 @@ def latest_report_input(settings: Settings) -> ReportInput | None:
     if links is None:
         links = LINKS_SCHEMA.empty_table()
     night = entries[0].run_date
-    before = verdicts_by_entry(previous_state(settings.curated_dir, night).entries)
+    before = verdicts_by_entry(
+        previous_entries(settings.curated_dir, previous_night(settings.curated_dir, night))
+    )
     suggestions = read_suggestions(settings.curated_dir)
     report = report_input(settings, night, entries, links, before, suggestions)
     failure = delivery_failure(settings.curated_dir)

@@ -104,19 +104,58 @@ def read_index(night_dir: Path, urls: Collection[str] | None = None) -> dict[str
     """URL → index entry for one night (all shards); with `urls`, only theirs (a shard needs
     its own hosts' entries, not a whole long night's)."""
     index: dict[str, IndexEntry] = {}
+    # Values most entries share (kind, file names, nights) are kept once, not once per entry:
+    # a shard holds last night's entries of all its URLs while it runs.
+    shared: dict[str, str] = {}
     for path in sorted(night_dir.glob("shard-*.index.json")):
         for url, fields in _index_records(path):
             if urls is None or url in urls:
-                index[url] = IndexEntry(**fields)
+                index[url] = _index_entry(url, fields, shared)
     return index
 
 
+def _index_entry(url: str, fields: Mapping[str, str], shared: dict[str, str]) -> IndexEntry:
+    record_uri = url if fields["record_uri"] == url else fields["record_uri"]
+    original_uri = fields["original_uri"]
+    return IndexEntry(
+        digest=fields["digest"],
+        kind=shared.setdefault(fields["kind"], fields["kind"]),
+        file=shared.setdefault(fields["file"], fields["file"]),
+        record_uri=record_uri,
+        original_night=shared.setdefault(fields["original_night"], fields["original_night"]),
+        original_file=shared.setdefault(fields["original_file"], fields["original_file"]),
+        original_uri=record_uri if original_uri == record_uri else original_uri,
+        original_date=fields["original_date"],
+    )
+
+
 def _index_records(path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """An index's entries, read a line at a time as `IndexFile` writes them, so a long
+    shard's index never exists as one string and one dictionary of dictionaries. An index
+    laid out otherwise (nights written before entries went a line each) is read whole."""
     try:
-        records: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+        with path.open(encoding="utf-8") as stream:
+            if stream.readline().strip() == "{":
+                read = 0
+                for line in stream:
+                    text = line.strip().removesuffix(",")
+                    if not text or text == "}":
+                        continue
+                    try:
+                        ((url, fields),) = json.loads("{" + text + "}").items()
+                    except ValueError:
+                        if read:
+                            raise
+                        break  # not an entry a line: read whole below
+                    read += 1
+                    yield url, fields
+                else:
+                    return
+            stream.seek(0)
+            records: dict[str, dict[str, str]] = json.loads(stream.read())
+            yield from records.items()
     except (OSError, ValueError) as exc:
         raise CaptureError(f"{path}: unreadable capture index ({exc})") from exc
-    return iter(records.items())
 
 
 def previous_index(
@@ -151,13 +190,20 @@ class CaptureWriter:
         # An original older than this would be pruned before a revisit that refers to it.
         self._oldest_original = run_date - dt.timedelta(days=max(0, retention_nights - 1))
         self._previous = previous or {}
-        self._index: dict[str, IndexEntry] = {}
+        self._index_temp = self._index_target.with_name(f".{self._index_target.name}.tmp")
+        self._index_stream: TextIO | None = None
+        self._index: IndexFile | None = None
+        # Masked URLs already in the index: two catalogue URLs that differ only in their
+        # credentials have one key (shard URLs are unique otherwise); the first one counts.
+        self._masked_keys: set[str] = set()
         self._stream: io.BufferedWriter | None = None
         self._writer: WARCWriter | None = None
 
     def __enter__(self) -> CaptureWriter:
         self._target.parent.mkdir(parents=True, exist_ok=True)
         self._stream = open(self._temp, "wb")
+        self._index_stream = self._index_temp.open("w", encoding="utf-8")
+        self._index = IndexFile(self._index_stream)
         self._writer = WARCWriter(self._stream, gzip=True)
         info = {"software": "Linkpflege", "http-header-user-agent": self._user_agent}
         self._writer.write_record(self._writer.create_warcinfo_record(self._target.name, info))
@@ -214,7 +260,12 @@ class CaptureWriter:
             name, night = self._target.name, self._night_text
             entry = IndexEntry(digest, "response", name, uri, night, name, uri, date)
         self._writer.write_record(record)
-        self._index[key] = entry
+        if key is not result.url:
+            if key in self._masked_keys:
+                return
+            self._masked_keys.add(key)
+        assert self._index is not None
+        self._index.add(key, entry)
 
     def _request_record(self, uri: str, date: str) -> ArcWarcRecord:
         parts = urlsplit(uri)
@@ -232,30 +283,39 @@ class CaptureWriter:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        assert self._stream is not None
+        assert self._stream is not None and self._index_stream is not None
         self._stream.flush()
         os.fsync(self._stream.fileno())
         self._stream.close()
+        if exc_type is None and self._index is not None:
+            self._index.close()
+        self._index_stream.close()
         if exc_type is not None:
             self._temp.unlink(missing_ok=True)
+            self._index_temp.unlink(missing_ok=True)
             return
-        index_temp = self._index_target.with_name(f".{self._index_target.name}.tmp")
-        with index_temp.open("w", encoding="utf-8") as stream:
-            write_index(self._index, stream)
         os.replace(self._temp, self._target)
-        os.replace(index_temp, self._index_target)
+        os.replace(self._index_temp, self._index_target)
 
 
-def write_index(index: Mapping[str, IndexEntry], stream: TextIO) -> None:
-    """The index as one JSON object (URL → entry), written an entry a line: as one string,
-    with a dictionary per entry first, a long shard's index cost about 1 KB a URL more
-    at the end of the shard than the index itself."""
-    stream.write("{")
-    for number, (url, entry) in enumerate(index.items()):
+class IndexFile:
+    """A shard's capture index, written an entry a line as the shard goes: one JSON object
+    (URL → entry) once `close` has run. Held until the shard's end, a long shard's index
+    cost about 135 bytes a URL."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._entries = 0
+        stream.write("{")
+
+    def add(self, url: str, entry: IndexEntry) -> None:
         key = json.dumps(url, ensure_ascii=False)
         value = json.dumps(_entry_fields(entry), ensure_ascii=False)
-        stream.write(f"{',' if number else ''}\n {key}: {value}")
-    stream.write("\n}\n" if index else "}\n")
+        self._stream.write(f"{',' if self._entries else ''}\n {key}: {value}")
+        self._entries += 1
+
+    def close(self) -> None:
+        self._stream.write("\n}\n" if self._entries else "}\n")
 
 
 def _entry_fields(entry: IndexEntry) -> dict[str, str]:

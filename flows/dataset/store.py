@@ -322,6 +322,24 @@ def read_links_table(curated_dir: Path) -> pa.Table | None:
     return _read_table(curated_dir / LINKS_FILE, LINKS_SCHEMA)
 
 
+def latest_links_night(curated_dir: Path) -> dt.date | None:
+    """The night of the latest links table, from its `run_date` column alone (a run and every
+    desk page load ask; the whole table is about 0.9 KB a link). None when there is no
+    table yet or it has no rows."""
+    path = curated_dir / LINKS_FILE
+    if not path.exists():
+        return None
+    try:
+        with pq.ParquetFile(path) as file:
+            groups = [g for g in range(file.num_row_groups) if file.metadata.row_group(g).num_rows]
+            if not groups:
+                return None
+            night = file.read_row_group(groups[0], columns=["run_date"])["run_date"][0].as_py()
+    except (OSError, KeyError, pa.ArrowException) as exc:
+        raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
+    return night if isinstance(night, dt.date) else None
+
+
 def read_links(curated_dir: Path) -> list[LinkRow]:
     """The latest links table as records; empty when there is none yet."""
     table = read_links_table(curated_dir)

@@ -156,7 +156,7 @@ def observe_shard(
             job.fetch_settings,
             on_result=on_result,
             keep_bodies=False,
-            validators={url: validators[url] for url in urls if url in validators},
+            validators=validators,  # looked up per URL, never copied
             admission=gate,
             collect=False,
         )

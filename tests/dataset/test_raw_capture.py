@@ -154,11 +154,24 @@ def test_credentials_never_reach_the_capture_files(tmp_path: Path):
     assert read_capture(tmp_path, secret_url).body == b"<p>intern</p>"
 
 
-def test_the_index_is_written_an_entry_a_line_and_reads_as_one_json_object():
+def test_urls_that_differ_only_in_credentials_have_one_index_entry(tmp_path: Path):
+    first, second = "https://a:eins@intranet.example/x", "https://b:zwei@intranet.example/x"
+    capture_night(
+        tmp_path,
+        NIGHT1,
+        answer(b"<p>eins</p>", NIGHT1, url=first),
+        answer(b"<p>zwei</p>", NIGHT1, url=second),
+    )
+    index = read_index(capture_dir(tmp_path, NIGHT1))
+    assert list(index) == ["https://***@intranet.example/x"]  # the first one counts
+    assert read_capture(tmp_path, first).body == b"<p>eins</p>"
+
+
+def test_the_index_is_written_an_entry_a_line_and_reads_as_one_json_object(tmp_path: Path):
     import io
     import json
 
-    from flows.dataset.raw_capture import IndexEntry, _entry_fields, write_index
+    from flows.dataset.raw_capture import IndexEntry, IndexFile, _entry_fields, _index_records
 
     def entry(uri: str) -> IndexEntry:
         return IndexEntry("sha1:ABC", "response", "shard-1.warc.gz", uri, "2026-11-24",
@@ -167,8 +180,21 @@ def test_the_index_is_written_an_entry_a_line_and_reads_as_one_json_object():
     urls = ['https://a.example/"quoted"', "https://b.example/Straße\n", "https://c.example/"]
     for index in ({}, {urls[0]: entry(urls[0])}, {url: entry(url) for url in urls}):
         stream = io.StringIO()
-        write_index(index, stream)
+        written = IndexFile(stream)
+        for url, one in index.items():
+            written.add(url, one)
+        written.close()
         text = stream.getvalue()
         assert json.loads(text) == {url: _entry_fields(e) for url, e in index.items()}
         # An entry a line between the braces (a newline in a URL is escaped).
         assert len(text.splitlines()) == (len(index) + 2 if index else 1)
+        # Read back a line at a time, and an index written whole (older nights) in one go.
+        whole = json.loads(text)
+        for name, body in (
+            ("lines", text),
+            ("whole", json.dumps(whole)),
+            ("indented", json.dumps(whole, indent=1)),
+        ):
+            path = tmp_path / f"shard-{name}.index.json"
+            path.write_text(body, encoding="utf-8")
+            assert dict(_index_records(path)) == json.loads(text)

@@ -22,17 +22,14 @@ from flows.fetch.settings import FetchSettings
 from flows.shards.analysis_pool import AnalysisPool
 from flows.shards.check import ShardJob, observe_shard
 from flows.shards.night_parts import (
-    RowContext,
     RowJournal,
     ShardPart,
     ShardTask,
     check_shard_part,
     remove_stale_staging,
-    row_context,
-    shard_key,
-    stage_row_context,
     staging_dir,
 )
+from flows.shards.shard_inputs import RowContext, row_context, shard_key, stage_row_context
 
 RUN_DATE = dt.date(2026, 11, 26)
 POLICY = StalenessPolicy(stale_after_days=730, confirm_after_nights=2)
@@ -68,16 +65,15 @@ def parts_rows(part: ShardPart) -> list[LinkRow]:
     return link_rows_of(pq.read_table(part.part))
 
 
-def catalogue(urls: list[str]) -> dict[str, list[CatalogEntry]]:
-    return {
-        url: [CatalogEntry(n + 2, f"e{n}", "Stadt", f"Eintrag {n}", url=url)]
-        for n, url in enumerate(urls)
-    }
+def catalogue(urls: list[str]) -> list[CatalogEntry]:
+    return [
+        CatalogEntry(n + 2, f"e{n}", "Stadt", f"Eintrag {n}", url=url) for n, url in enumerate(urls)
+    ]
 
 
 def test_a_shard_writes_its_rows_as_a_part_the_flow_reads_back(web: LocalWeb, tmp_path: Path):
     urls = tuple(web.url(f"/seite-{n}") for n in range(6))
-    context = row_context(urls, catalogue(list(urls)), RUN_DATE, POLICY)
+    context = row_context(catalogue(list(urls)), RUN_DATE, POLICY)
     staging = staging_dir(tmp_path, RUN_DATE, "run1")
     part = shard_on_worker(urls, job(tmp_path), context, staging)
     assert (part.urls_fetched, part.urls_from_journal) == (6, 0)
@@ -89,7 +85,7 @@ def test_a_shard_writes_its_rows_as_a_part_the_flow_reads_back(web: LocalWeb, tm
 
 def test_a_shard_checked_again_does_not_ask_for_journalled_urls(web: LocalWeb, tmp_path: Path):
     urls = tuple(web.url(f"/seite-{n}") for n in range(6))
-    context = row_context(urls, catalogue(list(urls)), RUN_DATE, POLICY)
+    context = row_context(catalogue(list(urls)), RUN_DATE, POLICY)
     staging = staging_dir(tmp_path, RUN_DATE, "run1")
     first = shard_on_worker(urls[:4], job(tmp_path), context, staging)
     # The worker of the first attempt died after four URLs: its journal holds them. The
@@ -108,7 +104,7 @@ def test_a_shard_checked_again_does_not_ask_for_journalled_urls(web: LocalWeb, t
 
 def test_a_torn_journal_record_ends_the_journal_not_the_shard(web: LocalWeb, tmp_path: Path):
     urls = tuple(web.url(f"/seite-{n}") for n in range(2))
-    context = row_context(urls, catalogue(list(urls)), RUN_DATE, POLICY)
+    context = row_context(catalogue(list(urls)), RUN_DATE, POLICY)
     staging = tmp_path / "staging"
     shard_on_worker(urls, job(tmp_path), context, staging)
     journal = RowJournal(staging / f"journal-{shard_key(urls)}.bin")
@@ -163,7 +159,7 @@ def test_a_shard_hands_on_pages_as_they_finish_not_at_its_end(tmp_path: Path):
 
 def test_a_shard_that_fails_leaves_no_part(web: LocalWeb, tmp_path: Path):
     urls = tuple(web.url(f"/seite-{n}") for n in range(3))
-    context = row_context(urls, catalogue(list(urls)), RUN_DATE, POLICY)
+    context = row_context(catalogue(list(urls)), RUN_DATE, POLICY)
     staging = tmp_path / "staging"
 
     def finished(url: str) -> None:
@@ -204,7 +200,7 @@ def test_last_nights_rows_are_staged_by_shard_as_a_filter_per_shard_would_give_t
     from record_factories import make_link_row
 
     from flows.dataset.store import links_table
-    from flows.shards.night_parts import RowsByShard, read_row_context
+    from flows.shards.shard_inputs import RowsByShard, read_row_context
 
     shards = [
         ("https://a.example/1", "https://a.example/2"),
@@ -220,7 +216,7 @@ def test_last_nights_rows_are_staged_by_shard_as_a_filter_per_shard_would_give_t
     # Record batches of 4 rows: each shard's rows come from several of them.
     by_shard = RowsByShard(pa.Table.from_batches(last_night.to_batches(max_chunksize=4)), shards)
     for number, shard in enumerate(shards):
-        context = row_context(shard, catalogue(list(shard)), RUN_DATE, POLICY)
+        context = row_context(catalogue(list(shard)), RUN_DATE, POLICY)
         path = stage_row_context(context, tmp_path, shard, by_shard.rows_of(number))
         staged = read_row_context(path).previous
         masked = pa.array([redact_userinfo(url) for url in shard], pa.string())
