@@ -10,7 +10,7 @@ and maps them per step (`flows.dataset.staged_table`) instead of holding them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,26 +18,17 @@ import pyarrow as pa
 
 from extractors.catalog.removals import removed_entries, removed_links
 from extractors.records import CatalogEntry, EntryVerdict
-from flows.dataset.staged_table import StagedTable, stage_table
+from flows.dataset.staged_table import StagedTable, stage_pieces
 from flows.dataset.store import (
+    entries_night_pieces,
+    entries_pieces,
+    history_night_pieces,
     history_nights,
     latest_links_night,
+    links_pieces,
     links_table,
-    read_entries_night_table,
-    read_entries_table,
-    read_history_night_table,
-    read_links_table,
 )
 from flows.dataset.table_records import iter_entry_rows, rows_not_in
-
-
-@dataclass(frozen=True, slots=True)
-class PreviousState:
-    """The dataset as it stood before this run's night, and whether to replace the latest."""
-
-    links: pa.Table | None  # links schema; None on the first night
-    entries: pa.Table | None  # entries schema; None on the first night
-    update_latest: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,36 +67,35 @@ def previous_night(curated_dir: Path, run_date: dt.date) -> PreviousNight:
     )
 
 
-def previous_state(curated_dir: Path, run_date: dt.date) -> PreviousState:
-    """The tables of `previous_night`."""
-    chosen = previous_night(curated_dir, run_date)
-    if chosen.from_latest:
-        links = read_links_table(curated_dir)
-    elif chosen.night is not None:
-        links = read_history_night_table(curated_dir, chosen.night)
-    else:
-        links = None
-    return PreviousState(links, previous_entries(curated_dir, chosen), chosen.update_latest)
-
-
 def previous_entries(curated_dir: Path, chosen: PreviousNight) -> pa.Table | None:
     """The entries table of `previous_night` alone (the report's "before" column)."""
-    if chosen.from_latest:
-        return read_entries_table(curated_dir)
-    if chosen.night is not None:
-        return read_entries_night_table(curated_dir, chosen.night)
-    return None
+    pieces = _entries_pieces(curated_dir, chosen)
+    return None if pieces is None else pa.concat_tables(pieces)
 
 
 def stage_previous_state(curated_dir: Path, run_date: dt.date, staging: Path) -> StagedPrevious:
-    """`previous_state`, its tables written to the staging folder and let go: the run
-    does not hold last night (about 0.9 KB a link) between the steps that read it."""
-    previous = previous_state(curated_dir, run_date)
+    """The tables of `previous_night` written to the staging folder a row group at a time:
+    the run never holds last night (about 0.9 KB a link), not even while staging it."""
+    chosen = previous_night(curated_dir, run_date)
+    if chosen.from_latest:
+        links = links_pieces(curated_dir)
+    elif chosen.night is not None:
+        links = history_night_pieces(curated_dir, chosen.night)
+    else:
+        links = None
     return StagedPrevious(
-        stage_table(previous.links, staging / "last-night-links.arrow"),
-        stage_table(previous.entries, staging / "last-night-entries.arrow"),
-        previous.update_latest,
+        stage_pieces(links, staging / "last-night-links.arrow"),
+        stage_pieces(_entries_pieces(curated_dir, chosen), staging / "last-night-entries.arrow"),
+        chosen.update_latest,
     )
+
+
+def _entries_pieces(curated_dir: Path, chosen: PreviousNight) -> Iterator[pa.Table] | None:
+    if chosen.from_latest:
+        return entries_pieces(curated_dir)
+    if chosen.night is not None:
+        return entries_night_pieces(curated_dir, chosen.night)
+    return None
 
 
 def left_the_catalogue(

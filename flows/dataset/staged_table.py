@@ -11,6 +11,7 @@ buffers are the file's pages.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +22,6 @@ import pyarrow as pa
 Result = TypeVar("Result")
 
 _CHUNK_ROWS = 8192  # rows per record batch: later slices and filters touch only their pages
-
-
-def write_arrow_file(table: pa.Table, path: Path) -> None:
-    """`table` as an uncompressed Arrow IPC file at `path` (replaced if it exists)."""
-    write_arrow_pieces([table], table.schema, path)
 
 
 def write_arrow_pieces(pieces: Iterable[pa.Table], schema: pa.Schema, path: Path) -> None:
@@ -57,10 +53,14 @@ class StagedTable:
         return step(None if self.path is None else map_arrow_file(self.path))
 
 
-def stage_table(table: pa.Table | None, path: Path) -> StagedTable:
-    """Write `table` to `path` for later steps; the caller then lets go of the table."""
-    if table is None:
+def stage_pieces(pieces: Iterable[pa.Table] | None, path: Path) -> StagedTable:
+    """Write the rows of `pieces` (tables of one schema, as a stored table's row groups come)
+    to `path` for later steps, a piece at a time: the table never exists whole. None: there
+    is no table."""
+    if pieces is None:
         return StagedTable(None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_arrow_file(table, path)
+    pieces = iter(pieces)
+    first = next(pieces)
+    write_arrow_pieces(itertools.chain([first], pieces), first.schema, path)
     return StagedTable(path)

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -279,35 +279,86 @@ def recover_interrupted_publish(curated_dir: Path) -> list[Path]:
     return finished
 
 
-def _read_file(path: Path) -> pa.Table:
-    """One Parquet file as a table. `ParquetFile` rather than `pq.read_table`, whose dataset
-    machinery (threads, their allocations) cost a table of 50,000 links 121 MB of memory
-    instead of 63 MB."""
+def _row_groups(path: Path, schema: pa.Schema | None) -> Iterator[pa.Table]:
+    """A Parquet file a row group at a time (at least one piece, empty for an empty file);
+    with `schema`, its version checked and columns added since read as null. A step that
+    streams the pieces on holds one group, not the table. `ParquetFile` rather than
+    `pq.read_table`, whose dataset machinery (threads, their allocations) cost a table of
+    50,000 links 121 MB of memory instead of 63 MB."""
     try:
         with pq.ParquetFile(path) as file:
-            return file.read()
+            added = _added_columns(path, file.schema_arrow, schema) if schema else []
+            if not file.num_row_groups:
+                yield _conformed(file.schema_arrow.empty_table(), schema, added)
+            for group in range(file.num_row_groups):
+                yield _conformed(file.read_row_group(group), schema, added)
     except (OSError, pa.ArrowException) as exc:
         raise DatasetError(f"{path}: not a readable Parquet file ({exc})") from exc
 
 
-def _read_table(path: Path, schema: pa.Schema) -> pa.Table | None:
-    if not path.exists():
-        return None
-    table = _read_file(path)
-    version = (table.schema.metadata or {}).get(b"schema_version", b"").decode()
+def _added_columns(path: Path, stored: pa.Schema, schema: pa.Schema) -> list[str]:
+    """The columns of `schema` added after the file was written (they read as null); a file
+    of another version, or missing other columns, is an error naming it."""
+    version = (stored.metadata or {}).get(b"schema_version", b"").decode()
     if version not in READABLE_VERSIONS:
         raise DatasetError(
             f"{path}: schema_version {version or 'missing'!r}, expected {SCHEMA_VERSION!r}"
         )
-    missing = set(schema.names) - set(table.schema.names)
-    # Columns added after the file was written read as null (versions compare as integers).
+    missing = set(schema.names) - set(stored.names)
+    # Versions compare as integers.
     added = {name for name in missing if int(ADDED_IN_VERSION.get(name, "0")) > int(version)}
     if missing - added:
         raise DatasetError(f"{path}: columns missing: {', '.join(sorted(missing - added))}")
-    for name in sorted(added):
+    return sorted(added)
+
+
+def _conformed(piece: pa.Table, schema: pa.Schema | None, added: Sequence[str]) -> pa.Table:
+    if schema is None:
+        return piece
+    for name in added:
         field = schema.field(name)
-        table = table.append_column(field, pa.nulls(table.num_rows, field.type))
-    return table.select(schema.names)
+        piece = piece.append_column(field, pa.nulls(piece.num_rows, field.type))
+    return piece.select(schema.names)
+
+
+def _with_night(piece: pa.Table, night: dt.date, schema: pa.Schema) -> pa.Table:
+    """A history piece with its night (from the partition path) as `run_date`."""
+    nights = pa.array([night] * piece.num_rows, pa.date32())
+    return piece.append_column(pa.field("run_date", pa.date32()), nights).select(schema.names)
+
+
+def _read_table(path: Path, schema: pa.Schema) -> pa.Table | None:
+    return pa.concat_tables(_row_groups(path, schema)) if path.exists() else None
+
+
+def links_pieces(curated_dir: Path) -> Iterator[pa.Table] | None:
+    """The latest links table a row group at a time (links schema); None when there is none."""
+    path = curated_dir / LINKS_FILE
+    return _row_groups(path, LINKS_SCHEMA) if path.exists() else None
+
+
+def history_night_pieces(curated_dir: Path, night: dt.date) -> Iterator[pa.Table] | None:
+    """One night's observations a row group at a time, in the links schema; None when the
+    night has no partition."""
+    path = history_partition(curated_dir, night) / HISTORY_FILE
+    if not path.exists():
+        return None
+    return (_with_night(piece, night, LINKS_SCHEMA) for piece in _row_groups(path, HISTORY_SCHEMA))
+
+
+def entries_pieces(curated_dir: Path) -> Iterator[pa.Table] | None:
+    """The latest entries table a row group at a time (entries schema); None when none."""
+    path = curated_dir / ENTRIES_FILE
+    return _row_groups(path, ENTRIES_SCHEMA) if path.exists() else None
+
+
+def entries_night_pieces(curated_dir: Path, night: dt.date) -> Iterator[pa.Table] | None:
+    """One night's entry verdicts from the entries history a row group at a time, in the
+    entries schema; None when the night has none."""
+    path = entries_history_partition(curated_dir, night) / ENTRIES_HISTORY_FILE
+    if not path.exists():
+        return None
+    return (_with_night(piece, night, ENTRIES_SCHEMA) for piece in _row_groups(path, None))
 
 
 def current_links(table: pa.Table) -> pa.Table:
@@ -362,15 +413,13 @@ def read_history_night_table(
 ) -> pa.Table | None:
     """One night's observations in the links schema (run_date from the partition path);
     with `urls`, only the rows of those links. None when the night has no partition."""
-    path = history_partition(curated_dir, night) / HISTORY_FILE
-    table = _read_table(path, HISTORY_SCHEMA)
-    if table is None:
+    pieces = history_night_pieces(curated_dir, night)
+    if pieces is None:
         return None
+    table = pa.concat_tables(pieces)
     if urls is not None:
         table = table.filter(pc.is_in(table["url"], pa.array(list(urls), pa.string())))
-    return table.append_column(
-        pa.field("run_date", pa.date32()), pa.array([night] * table.num_rows, pa.date32())
-    ).select(LINKS_SCHEMA.names)
+    return table
 
 
 def read_history_night(
@@ -400,14 +449,8 @@ def read_entries(curated_dir: Path) -> list[EntryVerdict]:
 def read_entries_night_table(curated_dir: Path, night: dt.date) -> pa.Table | None:
     """One night's entry verdicts from the entries history, in the entries schema; None
     when the night has none."""
-    path = entries_history_partition(curated_dir, night) / ENTRIES_HISTORY_FILE
-    if not path.exists():
-        return None
-    table = _read_file(path)
-    table = table.append_column(
-        pa.field("run_date", pa.date32()), pa.array([night] * table.num_rows, pa.date32())
-    )
-    return table.select(ENTRIES_SCHEMA.names)
+    pieces = entries_night_pieces(curated_dir, night)
+    return None if pieces is None else pa.concat_tables(pieces)
 
 
 def read_entries_night(curated_dir: Path, night: dt.date) -> list[EntryVerdict]:
