@@ -10,13 +10,13 @@ for the verdicts — as records, and puts the changed rows back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extractors.facts.title_site_names import night_titles
+from extractors.facts.title_site_names import NightPage, night_titles, page_site
 from extractors.records import (
     CatalogEntry,
     EntryVerdict,
@@ -30,12 +30,13 @@ from flows.archive.budget import ArchiveBudget
 from flows.archived_copies import ArchiveNight, add_archived_copies, needs_archived_copy
 from flows.dataset.store import links_table
 from flows.dataset.table_records import iter_link_rows, link_rows_of, rows_of_links
-from flows.dataset.table_rows import replace_rows
+from flows.dataset.table_rows import grouped_rows, replace_rows
 from flows.fetch.settings import FetchSettings
 from flows.new_locations import RelocationNight, add_new_locations, may_have_moved
 from flows.run_settings import Settings
 
 ENTRIES_PER_CHUNK = 2000
+ROWS_AT_ONCE = 8192  # rows taken out of the night's table as Python values at a time
 
 
 def rows_where(
@@ -58,28 +59,70 @@ def with_rows_replaced(
     return replace_rows(table, positions, links_table(rows)) if positions else table
 
 
-def with_site_names_stripped(table: pa.Table) -> pa.Table:
+def with_site_names_stripped(table: pa.Table, rows_at_once: int = ROWS_AT_ONCE) -> pa.Table:
     """Site names only the night's titles together reveal (a segment on several pages of a
-    host) stripped from the titles (`night_titles`), read from and put back as columns."""
-    columns = ("final_url", "url", "http_status", "title")
-    final_urls, urls, statuses, original = (table[name].to_pylist() for name in columns)
-    titles = night_titles(list(zip(final_urls, urls, statuses, original, strict=True)))
-    if titles == original:
+    host) stripped from the titles (`night_titles`). The rows are grouped by site in Arrow
+    and taken out as Python values a few whole sites at a time (not the night's four
+    columns as lists at once); the titles are put back as a column."""
+    columns = ["final_url", "url", "http_status", "title"]
+    sites = pc.dictionary_encode(
+        pa.chunked_array(
+            [
+                pa.array([page_site(page) for page in _pages(batch)], pa.string())
+                for batch in table.select(columns).to_batches(max_chunksize=rows_at_once)
+            ],
+            pa.string(),
+        ).combine_chunks()
+    )
+    by_site = grouped_rows(sites.indices.to_numpy(), len(sites.dictionary))
+    changed = False
+    titles: list[pa.Array] = []
+    for first, end in _site_groups(by_site.starts, rows_at_once):
+        rows = table.select(columns).take(pa.array(by_site.order[first:end], pa.int64()))
+        pages = [page for batch in rows.to_batches() for page in _pages(batch)]
+        stripped = night_titles(pages)
+        changed = changed or any(new != page[3] for new, page in zip(stripped, pages, strict=True))
+        titles.append(pa.array(stripped, pa.string()))
+    if not changed:
         return table
+    # The titles came in site order: put each back in its row.
+    back = np.empty_like(by_site.order)
+    back[by_site.order] = np.arange(len(by_site.order))
+    title = pa.chunked_array(titles, pa.string()).take(pa.array(back, pa.int64()))
     index = table.schema.get_field_index("title")
-    return table.set_column(index, table.schema.field(index), pa.array(titles, pa.string()))
+    return table.set_column(index, table.schema.field(index), title)
 
 
-def health_by_url(table: pa.Table) -> list[tuple[str, LinkHealth]]:
-    """Each checked URL once with its health (for judging the run as a whole)."""
-    checked: dict[str, LinkHealth] = {}
-    columns = table.select(["url", "health", "http_status"])
-    for batch in columns.to_batches(max_chunksize=8192):
+def _pages(batch: pa.RecordBatch) -> Iterator[NightPage]:
+    final_urls, urls, statuses, titles = (column.to_pylist() for column in batch.columns)
+    return zip(final_urls, urls, statuses, titles, strict=True)
+
+
+def _site_groups(starts: np.ndarray, rows_at_once: int) -> Iterator[tuple[int, int]]:
+    """(first, end) of runs of whole sites of about `rows_at_once` rows (a bigger site
+    alone)."""
+    first = 0
+    for end in starts[1:].tolist():
+        if end - first >= rows_at_once:
+            yield first, end
+            first = end
+    if first < int(starts[-1]):
+        yield first, int(starts[-1])
+
+
+def health_by_url(table: pa.Table) -> Iterator[tuple[str, LinkHealth]]:
+    """Each checked URL once with its health (for judging the run as a whole), the first
+    row of each URL picked in Arrow rather than through a dictionary of the night's URLs."""
+    checked = table.select(["url", "health", "http_status"]).filter(
+        pc.and_(pc.is_valid(table["url"]), pc.is_valid(table["health"]))
+    )
+    first = checked.group_by("url", use_threads=False).aggregate(
+        [("health", "first"), ("http_status", "first")]
+    )
+    for batch in first.select(["url", "health_first", "http_status_first"]).to_batches(8192):
         urls, healths, statuses = (column.to_pylist() for column in batch.columns)
         for url, health, status in zip(urls, healths, statuses, strict=True):
-            if url is not None and health is not None and url not in checked:
-                checked[url] = LinkHealth(Health(health), status)
-    return list(checked.items())
+            yield url, LinkHealth(Health(health), status)
 
 
 def judge_entries_in_chunks(
@@ -100,18 +143,14 @@ def judge_entries_in_chunks(
         by_entry.setdefault(entry.entry_id, []).append(entry)
     entry_ids = list(by_entry)
     place = pc.index_in(table["entry_id"], value_set=pa.array(entry_ids, pa.string()))
-    chunk_of_row = pc.divide(place, pa.scalar(chunk, place.type))  # integer division
-    rows_by_chunk = pc.sort_indices(chunk_of_row)  # stable: table order within a chunk
-    rows_in_chunk = np.bincount(
-        pc.drop_null(chunk_of_row).to_numpy(zero_copy_only=False),
-        minlength=-(-len(entry_ids) // chunk),
+    chunk_of_row = pc.divide(pc.fill_null(place, -chunk), pa.scalar(chunk, place.type))
+    by_chunk = grouped_rows(
+        chunk_of_row.to_numpy(zero_copy_only=False), -(-len(entry_ids) // chunk)
     )
     verdicts: list[EntryVerdict] = []
-    first_row = 0
     for number, start in enumerate(range(0, len(entry_ids), chunk)):
         ids = entry_ids[start : start + chunk]
-        rows = rows_by_chunk[first_row : first_row + int(rows_in_chunk[number])]
-        first_row += int(rows_in_chunk[number])
+        rows = pa.array(by_chunk.rows_of(number), pa.int64())
         verdicts += judge_entries(
             [entry for entry_id in ids for entry in by_entry[entry_id]],
             link_rows_of(table.take(rows)),

@@ -9,16 +9,17 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 from record_factories import RUN_DATE, make_link_row
 
 from extractors.facts.title_site_names import night_titles
-from extractors.records import CatalogEntry, Health
+from extractors.records import CatalogEntry, Health, LinkHealth
 from extractors.verdicts.entry_verdicts import judge_entries
 from extractors.verdicts.link_rows import StalenessPolicy
 from flows.dataset.store import links_table
 from flows.dataset.table_records import link_rows_of
-from flows.dataset.table_rows import replace_rows, take_rows
+from flows.dataset.table_rows import grouped_rows, replace_rows, take_rows
 from flows.night_table import (
     health_by_url,
     health_counts,
@@ -75,13 +76,23 @@ def test_site_names_stripped_on_the_table_as_on_the_records():
                       http_status=304),
         make_link_row(entry_id="d", url="https://anders.example/", title="Start | Stadt X"),
         make_link_row(entry_id="e", url=None, title=None),
+        make_link_row(entry_id="f", url="https://anders.example/f", title="Kurse | Stadt X"),
+        make_link_row(entry_id="g", url="https://www.stadt.example/g", title="Rat | Stadt X"),
     ]  # fmt: skip
-    table = with_site_names_stripped(links_table(night))
     titles = night_titles([(r.final_url, r.url, r.http_status, r.title) for r in night])
-    assert link_rows_of(table) == [
+    expected = [
         dataclasses.replace(row, title=title) for row, title in zip(night, titles, strict=True)
     ]
-    assert [row.title for row in link_rows_of(table)][:2] == ["Lotsen", "Sprachkurse"]
+    # Sites interleaved in the table, taken out a site (or two) at a time: the same titles.
+    for rows_at_once in (1, 2, 3, 8192):
+        table = with_site_names_stripped(links_table(night), rows_at_once=rows_at_once)
+        assert link_rows_of(table) == expected, rows_at_once
+    assert [row.title for row in expected] == [
+        "Lotsen", "Sprachkurse", "Cafe | Stadt X", "Start", None, "Kurse", "Rat",
+    ]  # fmt: skip
+    unchanged = links_table(night[2:3])
+    assert with_site_names_stripped(unchanged) is unchanged
+    assert with_site_names_stripped(links_table([])).num_rows == 0
 
 
 def test_entries_judged_a_chunk_at_a_time_as_all_at_once():
@@ -113,7 +124,15 @@ def test_health_of_the_night_counted_per_url_and_per_link():
     night = [*rows(4), make_link_row(entry_id="dup", url="https://stadt-0.example/seite-0")]
     night += [make_link_row(entry_id="x", url="https://x.example/", health=Health.NOT_FOUND)]
     table = links_table(night)
-    assert len(health_by_url(table)) == 5  # the URL of two catalogue rows once
+    assert len(list(health_by_url(table))) == 5  # the URL of two catalogue rows once
+    # Of a URL's rows the first counts (all of one URL share its answer tonight).
+    twice = links_table([
+        make_link_row(entry_id="a", url="https://x.example/", health=Health.NOT_FOUND,
+                      http_status=404),
+        make_link_row(entry_id="b", url="https://x.example/"),
+        make_link_row(entry_id="c", url=None, health=None),
+    ])  # fmt: skip
+    assert list(health_by_url(twice)) == [("https://x.example/", LinkHealth(Health.NOT_FOUND, 404))]
     assert health_counts(table) == {"ok": 5, "not_found": 1}
     positions, picked = rows_where(table, lambda row: row.health is Health.NOT_FOUND)
     assert positions == [5] and picked[0].entry_id == "x"
@@ -153,3 +172,11 @@ def test_a_link_in_two_parts_is_one_row_of_the_night_from_the_first_part(tmp_pat
             part.add([make_link_row(entry_id="a", url="https://a.example/", title=title)])
     night = night_table(sorted(tmp_path.glob("part-*.parquet")), catalog, None, RUN_DATE, POLICY)
     assert [row.title for row in link_rows_of(night)] == ["Früher"]
+
+
+def test_rows_grouped_once_in_table_order_within_a_group():
+    grouped = grouped_rows(np.array([2, 0, -1, 2, 0, 1, -1]), 4)
+    assert [grouped.rows_of(group).tolist() for group in range(4)] == [[1, 4], [5], [0, 3], []]
+    assert grouped.order.tolist() == [1, 4, 5, 0, 3]  # rows in no group left out
+    empty = grouped_rows(np.array([], np.int64), 2)
+    assert [empty.rows_of(group).tolist() for group in range(2)] == [[], []]

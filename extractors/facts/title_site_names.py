@@ -30,6 +30,14 @@ _MIN_PAGES = 2
 NightPage = tuple[str | None, str | None, int | None, str | None]  # final URL, URL, status, title
 
 
+def page_site(page: NightPage) -> str:
+    """The site a night's row counts for: its page's host without "www.". Titles of
+    different sites never touch each other, so `night_titles` may be given the night a
+    group of whole sites at a time."""
+    final, url, _, _ = page
+    return _site_of(final or url or "")
+
+
 def night_titles(pages: Sequence[NightPage]) -> list[str | None]:
     """Each of the night's rows → its title with repeated site-name segments stripped.
 

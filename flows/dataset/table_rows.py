@@ -1,4 +1,4 @@
-"""Reordering and replacing rows of a long table a column at a time.
+"""Reordering, grouping and replacing rows of a long table, a column at a time.
 
 `Table.take` builds every column of the result before the caller can let go of the input,
 so for a moment a night's table exists twice, and reading the whole input first costs
@@ -9,7 +9,9 @@ read, reordered and released before the next: the extra memory is one column's w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 
 
@@ -23,6 +25,27 @@ def take_rows(
     for field in schema:
         columns[field.name] = column(field.name).cast(field.type).take(order)
     return pa.table(columns, schema=schema)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupedRows:
+    """Row numbers of a table, group by group: `order[starts[g]:starts[g + 1]]` are the
+    rows of group g, in table order."""
+
+    order: np.ndarray
+    starts: np.ndarray  # one more than there are groups: the last is the end
+
+    def rows_of(self, group: int) -> np.ndarray:
+        return self.order[self.starts[group] : self.starts[group + 1]]
+
+
+def grouped_rows(group_of_row: np.ndarray, groups: int) -> GroupedRows:
+    """The rows sorted by their group number once (one sort, not a filter of the table per
+    group); rows whose group is negative belong to none and are left out."""
+    order = np.argsort(group_of_row, kind="stable")
+    order = order[group_of_row[order] >= 0]
+    starts = np.searchsorted(group_of_row[order], np.arange(groups + 1))
+    return GroupedRows(order, starts)
 
 
 def replace_rows(table: pa.Table, positions: Sequence[int], replacement: pa.Table) -> pa.Table:

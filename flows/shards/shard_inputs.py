@@ -30,6 +30,7 @@ from extractors.verdicts.link_rows import Observation, StalenessPolicy, build_li
 from flows.dataset.schema import LINKS_SCHEMA
 from flows.dataset.staged_table import map_arrow_file, write_arrow_pieces
 from flows.dataset.table_records import link_keys, link_rows_of
+from flows.dataset.table_rows import GroupedRows, grouped_rows
 from flows.fetch.settings import Validators
 from flows.shards.check import Shard
 
@@ -177,13 +178,12 @@ class EntriesByShard:
     def __init__(self, catalog: Iterable[CatalogEntry], shards: Sequence[Shard]) -> None:
         self._table = shard_entries_table(catalog)
         urls, bounds = _shard_urls(shards)
-        position = _positions(self._table["url"], urls)
-        order = np.argsort(position, kind="stable")
-        self._order = order[position[order] >= 0]
-        self._starts = np.searchsorted(position[self._order], bounds)
+        by_url = grouped_rows(_positions(self._table["url"], urls), len(urls))
+        # A shard's URLs are consecutive: its rows run from its first URL's to its last's.
+        self._by_shard = GroupedRows(by_url.order, by_url.starts[bounds])
 
     def entries_of(self, shard_number: int) -> pa.Table:
-        rows = self._order[self._starts[shard_number] : self._starts[shard_number + 1]]
+        rows = self._by_shard.rows_of(shard_number)
         return self._table.take(pa.array(rows, pa.int64()))
 
 
@@ -201,18 +201,14 @@ class RowsByShard:
         self.schema = previous.schema
         self._batches = previous.to_batches()
         self._batch_starts = np.cumsum([0, *(batch.num_rows for batch in self._batches)])
-        # Stable: within a shard, rows keep the table's order (positions ascending).
-        order = pc.sort_indices(shard_of_row).to_numpy().astype(np.int64)
-        rows = np.bincount(
-            pc.drop_null(shard_of_row).to_numpy(zero_copy_only=False), minlength=len(shards)
+        # Within a shard, rows keep the table's order (positions ascending).
+        self._rows = grouped_rows(
+            pc.fill_null(shard_of_row, -1).to_numpy(zero_copy_only=False), len(shards)
         )
-        starts = [0, *np.cumsum(rows).tolist()]
-        self._rows = [order[starts[n] : starts[n + 1]] for n in range(len(shards))]
 
     def rows_of(self, shard_number: int) -> tuple[pa.Schema, Iterator[pa.Table]]:
         """The schema, then the shard's rows a record batch of the table at a time."""
-        positions = self._rows[shard_number]
-        return self.schema, self._pieces(positions)
+        return self.schema, self._pieces(self._rows.rows_of(shard_number))
 
     def _pieces(self, positions: np.ndarray) -> Iterator[pa.Table]:
         bounds = np.searchsorted(positions, self._batch_starts)
@@ -232,11 +228,9 @@ class ShardLinks:
         self._url_number = {url: number for number, url in enumerate(urls)}
         shard_urls = pa.array(urls, pa.string())
         # The rows of each URL together, in the shard's URL order (catalogue order within).
-        position = _positions(entries["url"], shard_urls)
-        order = np.argsort(position, kind="stable")
-        order = order[position[order] >= 0]
-        self._entries = entries.take(pa.array(order, pa.int64()))
-        self._starts = np.searchsorted(position[order], np.arange(len(urls) + 1))
+        by_url = grouped_rows(_positions(entries["url"], shard_urls), len(urls))
+        self._entries = entries.take(pa.array(by_url.order, pa.int64()))
+        self._starts = by_url.starts
         self._previous = previous if previous is not None else LINKS_SCHEMA.empty_table()
         # Last night's row of each catalogue row, by entry id and masked URL (as stored).
         masked = pa.array(
@@ -272,8 +266,9 @@ class ShardLinks:
     def entries_of(self, url: str) -> list[CatalogEntry]:
         """The catalogue rows that link `url` (only the fields a link row is made of)."""
         number = self._url_number.get(url)
-        if number is None:
-            return []
+        return [] if number is None else self._entries_of_number(number)
+
+    def _entries_of_number(self, number: int) -> list[CatalogEntry]:
         first, end = int(self._starts[number]), int(self._starts[number + 1])
         return [
             CatalogEntry(
@@ -293,8 +288,12 @@ class ShardLinks:
     ) -> list[LinkRow]:
         """The link rows of one checked URL: one per catalogue row that links it."""
         number = self._url_number.get(url)
-        first = 0 if number is None else int(self._starts[number])
-        masked_entries, masked = redact_for_storage(self.entries_of(url), {url: observation})
+        if number is None:
+            return []
+        first = int(self._starts[number])
+        masked_entries, masked = redact_for_storage(
+            self._entries_of_number(number), {url: observation}
+        )
         return [
             build_link_row(
                 entry,
