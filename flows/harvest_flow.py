@@ -43,6 +43,7 @@ from flows.cluster import cluster_size
 from flows.dataset.raw_capture import prune_captures
 from flows.dataset.review_log import ReviewLogError, read_reviews
 from flows.dataset.run_lock import RunLocked, run_lock
+from flows.dataset.staged_table import StagedTable
 from flows.dataset.store import DatasetError, current_links, publish, recover_interrupted_publish
 from flows.dataset.table_records import TableLinkRows, verdicts_by_entry
 from flows.dataset.table_rows import give_back_freed_memory
@@ -79,6 +80,7 @@ from flows.shards.shard_inputs import (
     RowsByShard,
     redact_for_storage,
     row_context,
+    shard_key,
     stage_row_context,
 )
 
@@ -135,7 +137,7 @@ class JudgedNight:
     verdicts: list[EntryVerdict]
     gone_links: pa.Table  # links that left the catalogue, carried and marked
     gone_entries: list[EntryVerdict]
-    verdicts_before: dict[str, Verdict]  # the previous night's, by entry
+    entries_before: StagedTable  # the previous night's entries (their verdicts: the report's)
     suggestions: list[SuggestionRow]
     archive: ArchiveNight
     relocation: RelocationNight
@@ -226,7 +228,7 @@ def shard_tasks(
     by_shard = None if previous is None else RowsByShard(previous, shards)
     return [
         ShardTask(
-            shard,
+            shard_key(shard),
             job,
             stage_row_context(
                 row_context(entries.entries_of(number), job.run_date, policy),
@@ -378,7 +380,7 @@ def _judged_night(
         verdicts=verdicts,
         gone_links=gone_links,
         gone_entries=gone_entries,
-        verdicts_before=previous.entries.apply(verdicts_by_entry),
+        entries_before=previous.entries,
         suggestions=found,
         archive=archive,
         relocation=relocation,
@@ -406,8 +408,10 @@ def _harvest_locked(settings: Settings, run_shards: ShardRunner, staging: Path) 
             suggestions=judged.suggestions,
         )
         give_back_freed_memory()
+        # Read only now: publishing, the run's high point of memory, does without them.
+        verdicts_before = judged.entries_before.apply(verdicts_by_entry)
         report = report_input(
-            settings, run_date, verdicts, night, judged.verdicts_before, judged.suggestions
+            settings, run_date, verdicts, night, verdicts_before, judged.suggestions
         )
         report_files = render_report(report, settings.curated_dir, latest=judged.update_latest)
     except (DatasetError, OSError) as exc:

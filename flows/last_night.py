@@ -28,7 +28,7 @@ from flows.dataset.store import (
     links_pieces,
     links_table,
 )
-from flows.dataset.table_records import iter_entry_rows, rows_not_in
+from flows.dataset.table_records import entries_not_in, rows_not_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +107,6 @@ def left_the_catalogue(
         lambda last: removed_links(rows_not_in(last, catalog), catalog, run_date)
     )
     entries = previous.entries.apply(
-        lambda last: removed_entries(iter_entry_rows(last) if last else (), catalog, run_date)
+        lambda last: removed_entries(entries_not_in(last, catalog), catalog, run_date)
     )
     return links_table(links), entries

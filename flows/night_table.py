@@ -111,15 +111,15 @@ def _site_groups(starts: np.ndarray, rows_at_once: int) -> Iterator[tuple[int, i
 
 
 def health_by_url(table: pa.Table) -> Iterator[tuple[str, LinkHealth]]:
-    """Each checked URL once with its health (for judging the run as a whole), the first
-    row of each URL picked in Arrow rather than through a dictionary of the night's URLs."""
+    """Each checked URL once with its health (for judging the run as a whole): a URL's
+    first row, found in Arrow (a row is first when the URL's first match is the row
+    itself) rather than through a dictionary of the night's URLs."""
     checked = table.select(["url", "health", "http_status"]).filter(
         pc.and_(pc.is_valid(table["url"]), pc.is_valid(table["health"]))
     )
-    first = checked.group_by("url", use_threads=False).aggregate(
-        [("health", "first"), ("http_status", "first")]
-    )
-    for batch in first.select(["url", "health_first", "http_status_first"]).to_batches(8192):
+    first_match = pc.index_in(checked["url"], value_set=checked["url"].combine_chunks())
+    is_first = pc.equal(first_match, pa.array(np.arange(checked.num_rows, dtype=np.int32)))
+    for batch in checked.filter(is_first).to_batches(max_chunksize=8192):
         urls, healths, statuses = (column.to_pylist() for column in batch.columns)
         for url, health, status in zip(urls, healths, statuses, strict=True):
             yield url, LinkHealth(Health(health), status)

@@ -30,6 +30,7 @@ from flows.progress_display import ProgressDisplay
 from flows.run_settings import Settings
 from flows.shards.analysis_pool import AnalysisPool
 from flows.shards.night_parts import ShardPart, ShardTask, check_shard_part
+from flows.shards.shard_inputs import staged_urls
 
 ShardRunner = Callable[[Sequence[ShardTask]], list[ShardPart]]
 
@@ -126,8 +127,8 @@ def _collect(
     parts: list[ShardPart] = []
     for shard, future in zip(shards, futures, strict=True):
         parts.append(future.result())
-        if not parts[-1].progress_shown:
-            for url in shard.urls:
+        if not parts[-1].progress_shown and _progress is not None:
+            for url in staged_urls(shard.context):
                 _finished(url)
     return parts
 

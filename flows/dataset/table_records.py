@@ -1,7 +1,7 @@
 """Records from tables of the dataset's schemas, made as they are read: link rows and entry
-verdicts, the links of given keys, the links the catalogue no longer has, and a table seen
-as a sequence of link rows. A long table never exists as Python records all at once
-unless the caller keeps them (about 2 KB a link).
+verdicts, the links of given keys, the links and entries the catalogue no longer has, and a
+table seen as a sequence of link rows. A long table never exists as Python records all at
+once unless the caller keeps them (about 2 KB a link).
 """
 
 from __future__ import annotations
@@ -71,6 +71,17 @@ def rows_not_in(table: pa.Table | None, catalog: Sequence[CatalogEntry]) -> Iter
         skip_nulls=True,
     )
     return iter_link_rows(table.filter(pc.invert(known)))
+
+
+def entries_not_in(
+    table: pa.Table | None, catalog: Sequence[CatalogEntry]
+) -> Iterator[EntryVerdict]:
+    """The entries whose id no catalogue row has: the entries that left the catalogue,
+    found in Arrow so that only their rows become records."""
+    if table is None:
+        return iter(())
+    current = pa.array([entry.entry_id for entry in catalog], pa.string())
+    return iter_entry_rows(table.filter(pc.invert(pc.is_in(table["entry_id"], current))))
 
 
 class TableLinkRows(Sequence[LinkRow]):

@@ -45,12 +45,12 @@ from flows.dataset.table_records import (
 )
 from flows.dataset.table_rows import take_rows
 from flows.shards.analysis_pool import AnalysisPool
-from flows.shards.check import Shard, ShardJob, observe_shard
+from flows.shards.check import ShardJob, observe_shard
 from flows.shards.shard_inputs import (
     ShardLinks,
     read_row_context,
     redact_for_storage,
-    shard_key,
+    staged_urls,
 )
 
 STAGING_FOLDER = "staging"
@@ -76,11 +76,12 @@ def remove_stale_staging(data_dir: Path) -> None:
 @dataclass(frozen=True, slots=True)
 class ShardTask:
     """One shard of the night as a task: plain values, so Prefect and Dask can ship it. Its
-    row context waits in the staging folder (`stage_row_context`): as a task parameter,
-    Prefect would walk it and Dask hash and hold it, in the run's process, until the shard
-    is done; thousands of catalogue rows and last night's rows per shard."""
+    URLs and row context wait in the staging folder (`stage_row_context`): as a task
+    parameter, Prefect would walk them and Dask hash and hold them, in the run's process,
+    until the shard is done; thousands of URLs, catalogue rows and last night's rows per
+    shard."""
 
-    urls: Shard
+    key: str  # `shard_key` of its URLs: names its files
     job: ShardJob
     context: Path
     staging: Path
@@ -108,13 +109,13 @@ def check_shard_part(
 
     URLs a killed earlier attempt of this shard already finished are taken from its
     journal, so their hosts are not asked again."""
-    key = shard_key(task.urls)
-    journal = RowJournal(task.staging / f"journal-{key}.bin")
+    urls = staged_urls(task.context)
+    journal = RowJournal(task.staging / f"journal-{task.key}.bin")
     context = read_row_context(task.context)
-    links = ShardLinks(task.urls, context.entries, context.previous)
-    with PartWriter(task.staging, key) as part:
+    links = ShardLinks(urls, context.entries, context.previous)
+    with PartWriter(task.staging, task.key) as part:
         recorded = journal.replay(part.add)
-        remaining = tuple(url for url in task.urls if url not in recorded)
+        remaining = tuple(url for url in urls if url not in recorded)
 
         def observed(url: str, observation: Observation) -> None:
             rows = links.rows_of_url(url, observation, context.run_date, context.policy)
@@ -133,7 +134,7 @@ def check_shard_part(
             )
         finally:
             journal.close()
-    return ShardPart(part.path, len(remaining), len(task.urls) - len(remaining))
+    return ShardPart(part.path, len(remaining), len(urls) - len(remaining))
 
 
 class PartWriter:

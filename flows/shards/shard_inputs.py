@@ -122,10 +122,11 @@ def stage_row_context(
     urls: Shard,
     previous_rows: tuple[pa.Schema, Iterable[pa.Table]] | None = None,
 ) -> Path:
-    """Write a shard's row context beside its part, for whichever process checks it: last
-    night's rows as an Arrow file (streamed out, read back memory-mapped), the rest pickled.
-    `previous_rows`: their schema, then the rows in pieces (`RowsByShard`), so that a big
-    shard's rows never exist as one table in the run's process; None on the first night."""
+    """Write a shard's URLs and row context beside its part, for whichever process checks
+    it: last night's rows as an Arrow file (streamed out, read back memory-mapped), the rest
+    pickled. `previous_rows`: their schema, then the rows in pieces (`RowsByShard`), so that
+    a big shard's rows never exist as one table in the run's process; None on the first
+    night."""
     path = staging / f"context-{shard_key(urls)}.pickle"
     staging.mkdir(parents=True, exist_ok=True)
     if previous_rows is not None:
@@ -133,12 +134,23 @@ def stage_row_context(
             write_arrow_pieces(previous_rows[1], previous_rows[0], temporary)
     with _replaced_whole(path) as temporary, temporary.open("wb") as stream:
         rest = dataclasses.replace(context, previous=None)
+        pickle.dump(tuple(urls), stream, pickle.HIGHEST_PROTOCOL)  # first: read alone
         pickle.dump((rest, previous_rows is not None), stream, pickle.HIGHEST_PROTOCOL)
     return path
 
 
+def staged_urls(path: Path) -> Shard:
+    """The URLs of the shard whose row context `stage_row_context` wrote to `path`."""
+    with path.open("rb") as stream:
+        urls = pickle.load(stream)  # our own file, written by the run
+    if not isinstance(urls, tuple):
+        raise TypeError(f"{path}: not a shard's row context")
+    return urls
+
+
 def read_row_context(path: Path) -> RowContext:
     with path.open("rb") as stream:
+        pickle.load(stream)  # the shard's URLs (`staged_urls`)
         context, has_previous = pickle.load(stream)  # our own file, written by the run
     if not isinstance(context, RowContext):
         raise TypeError(f"{path}: not a shard's row context")

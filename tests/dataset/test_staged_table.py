@@ -9,11 +9,16 @@ from pathlib import Path
 import pyarrow as pa
 from record_factories import make_entry_verdict, make_link_row
 
-from extractors.catalog.removals import removed_links
+from extractors.catalog.removals import removed_entries, removed_links
 from extractors.records import CatalogEntry, Verdict
 from flows.dataset.staged_table import StagedTable, map_arrow_file, stage_pieces
 from flows.dataset.store import entries_table, links_table
-from flows.dataset.table_records import iter_entry_rows, rows_not_in, verdicts_by_entry
+from flows.dataset.table_records import (
+    entries_not_in,
+    iter_entry_rows,
+    rows_not_in,
+    verdicts_by_entry,
+)
 
 NIGHT = dt.date(2026, 11, 27)
 
@@ -90,6 +95,20 @@ def test_rows_not_in_the_catalogue_include_every_link_that_may_have_left():
         ("ohne", None, "Rundschreiben"),
     ]
     assert list(rows_not_in(None, catalog)) == []
+
+
+def test_entries_not_in_the_catalogue_only_become_records():
+    last_night = entries_table(
+        [make_entry_verdict(entry_id=entry_id) for entry_id in ("bleibt", "weg", "auch-weg")]
+    )
+    catalog = [entry("bleibt", "https://a.example/"), entry("neu")]
+    gone = list(entries_not_in(last_night, catalog))
+    assert [verdict.entry_id for verdict in gone] == ["weg", "auch-weg"]
+    # The same entries carried and marked as when every entry of last night is a record.
+    assert removed_entries(gone, catalog, NIGHT) == removed_entries(
+        iter_entry_rows(last_night), catalog, NIGHT
+    )
+    assert list(entries_not_in(None, catalog)) == []
 
 
 def test_an_empty_table_stages_and_maps(tmp_path: Path):

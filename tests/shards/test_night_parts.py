@@ -54,7 +54,7 @@ def shard_on_worker(
 ) -> ShardPart:
     with AnalysisPool(0) as analysis:
         return check_shard_part(
-            ShardTask(urls, job, stage_row_context(context, staging, urls), staging),
+            ShardTask(shard_key(urls), job, stage_row_context(context, staging, urls), staging),
             analysis=analysis,
             on_finished=lambda url: None,
             warn=print,
@@ -167,7 +167,9 @@ def test_a_shard_that_fails_leaves_no_part(web: LocalWeb, tmp_path: Path):
 
     with AnalysisPool(0) as analysis, pytest.raises(OSError):
         check_shard_part(
-            ShardTask(urls, job(tmp_path), stage_row_context(context, staging, urls), staging),
+            ShardTask(
+                shard_key(urls), job(tmp_path), stage_row_context(context, staging, urls), staging
+            ),
             analysis=analysis,
             on_finished=finished,
             warn=print,
@@ -200,7 +202,7 @@ def test_last_nights_rows_are_staged_by_shard_as_a_filter_per_shard_would_give_t
     from record_factories import make_link_row
 
     from flows.dataset.store import links_table
-    from flows.shards.shard_inputs import RowsByShard, read_row_context
+    from flows.shards.shard_inputs import RowsByShard, read_row_context, staged_urls
 
     shards = [
         ("https://a.example/1", "https://a.example/2"),
@@ -224,3 +226,6 @@ def test_last_nights_rows_are_staged_by_shard_as_a_filter_per_shard_would_give_t
         assert staged is not None
         assert link_rows_of(staged) == link_rows_of(one_filter)
         assert staged.num_rows == [20, 1, 0][number]
+        # The shard's URLs travel in the same file, not in the task (as given, credentials
+        # and all: they are fetched so).
+        assert staged_urls(path) == shard
