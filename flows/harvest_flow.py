@@ -350,7 +350,7 @@ def _judged_night(
     )
     give_back_freed_memory()
     judgement = judge_run(health_by_url(night))
-    give_back_freed_memory()  # the URLs' grouping
+    give_back_freed_memory()  # the lookup of each URL's first row
     if judgement.inconclusive:
         raise RunInconclusive(
             f"run inconclusive, nothing published: {judgement.reason}; "

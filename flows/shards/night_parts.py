@@ -48,9 +48,8 @@ from flows.shards.analysis_pool import AnalysisPool
 from flows.shards.check import ShardJob, observe_shard
 from flows.shards.shard_inputs import (
     ShardLinks,
-    read_row_context,
+    read_staged_shard,
     redact_for_storage,
-    staged_urls,
 )
 
 STAGING_FOLDER = "staging"
@@ -109,9 +108,8 @@ def check_shard_part(
 
     URLs a killed earlier attempt of this shard already finished are taken from its
     journal, so their hosts are not asked again."""
-    urls = staged_urls(task.context)
+    urls, context = read_staged_shard(task.context)
     journal = RowJournal(task.staging / f"journal-{task.key}.bin")
-    context = read_row_context(task.context)
     links = ShardLinks(urls, context.entries, context.previous)
     with PartWriter(task.staging, task.key) as part:
         recorded = journal.replay(part.add)

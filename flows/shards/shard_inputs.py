@@ -148,15 +148,17 @@ def staged_urls(path: Path) -> Shard:
     return urls
 
 
-def read_row_context(path: Path) -> RowContext:
+def read_staged_shard(path: Path) -> tuple[Shard, RowContext]:
+    """The shard's URLs and row context that `stage_row_context` wrote to `path`."""
     with path.open("rb") as stream:
-        pickle.load(stream)  # the shard's URLs (`staged_urls`)
-        context, has_previous = pickle.load(stream)  # our own file, written by the run
-    if not isinstance(context, RowContext):
+        urls = pickle.load(stream)  # our own file, written by the run
+        context, has_previous = pickle.load(stream)
+    if not isinstance(urls, tuple) or not isinstance(context, RowContext):
         raise TypeError(f"{path}: not a shard's row context")
     if not has_previous:
-        return context
-    return dataclasses.replace(context, previous=map_arrow_file(path.with_suffix(".arrow")))
+        return urls, context
+    previous = map_arrow_file(path.with_suffix(".arrow"))
+    return urls, dataclasses.replace(context, previous=previous)
 
 
 @contextlib.contextmanager

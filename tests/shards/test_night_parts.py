@@ -202,7 +202,7 @@ def test_last_nights_rows_are_staged_by_shard_as_a_filter_per_shard_would_give_t
     from record_factories import make_link_row
 
     from flows.dataset.store import links_table
-    from flows.shards.shard_inputs import RowsByShard, read_row_context, staged_urls
+    from flows.shards.shard_inputs import RowsByShard, read_staged_shard, staged_urls
 
     shards = [
         ("https://a.example/1", "https://a.example/2"),
@@ -220,7 +220,8 @@ def test_last_nights_rows_are_staged_by_shard_as_a_filter_per_shard_would_give_t
     for number, shard in enumerate(shards):
         context = row_context(catalogue(list(shard)), RUN_DATE, POLICY)
         path = stage_row_context(context, tmp_path, shard, by_shard.rows_of(number))
-        staged = read_row_context(path).previous
+        urls, context = read_staged_shard(path)
+        staged = context.previous
         masked = pa.array([redact_userinfo(url) for url in shard], pa.string())
         one_filter = last_night.filter(pc.fill_null(pc.is_in(last_night["url"], masked), False))
         assert staged is not None
@@ -228,4 +229,4 @@ def test_last_nights_rows_are_staged_by_shard_as_a_filter_per_shard_would_give_t
         assert staged.num_rows == [20, 1, 0][number]
         # The shard's URLs travel in the same file, not in the task (as given, credentials
         # and all: they are fetched so).
-        assert staged_urls(path) == shard
+        assert staged_urls(path) == urls == shard
