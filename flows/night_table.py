@@ -64,12 +64,12 @@ def with_site_names_stripped(table: pa.Table, rows_at_once: int = ROWS_AT_ONCE) 
     host) stripped from the titles (`night_titles`). The rows are grouped by site in Arrow
     and taken out as Python values a few whole sites at a time (not the night's four
     columns as lists at once); the titles are put back as a column."""
-    columns = ["final_url", "url", "http_status", "title"]
+    pages_table = table.select(["final_url", "url", "http_status", "title"])
     sites = pc.dictionary_encode(
         pa.chunked_array(
             [
                 pa.array([page_site(page) for page in _pages(batch)], pa.string())
-                for batch in table.select(columns).to_batches(max_chunksize=rows_at_once)
+                for batch in pages_table.to_batches(max_chunksize=rows_at_once)
             ],
             pa.string(),
         ).combine_chunks()
@@ -78,7 +78,7 @@ def with_site_names_stripped(table: pa.Table, rows_at_once: int = ROWS_AT_ONCE) 
     changed = False
     titles: list[pa.Array] = []
     for first, end in _site_groups(by_site.starts, rows_at_once):
-        rows = table.select(columns).take(pa.array(by_site.order[first:end], pa.int64()))
+        rows = pages_table.take(pa.array(by_site.order[first:end], pa.int64()))
         pages = [page for batch in rows.to_batches() for page in _pages(batch)]
         stripped = night_titles(pages)
         changed = changed or any(new != page[3] for new, page in zip(stripped, pages, strict=True))

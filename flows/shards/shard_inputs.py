@@ -19,6 +19,7 @@ import pickle
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -142,7 +143,11 @@ def stage_row_context(
 def staged_urls(path: Path) -> Shard:
     """The URLs of the shard whose row context `stage_row_context` wrote to `path`."""
     with path.open("rb") as stream:
-        urls = pickle.load(stream)  # our own file, written by the run
+        return _staged_urls_from(stream, path)
+
+
+def _staged_urls_from(stream: BinaryIO, path: Path) -> Shard:
+    urls = pickle.load(stream)  # our own file, written by the run
     if not isinstance(urls, tuple):
         raise TypeError(f"{path}: not a shard's row context")
     return urls
@@ -151,9 +156,9 @@ def staged_urls(path: Path) -> Shard:
 def read_staged_shard(path: Path) -> tuple[Shard, RowContext]:
     """The shard's URLs and row context that `stage_row_context` wrote to `path`."""
     with path.open("rb") as stream:
-        urls = pickle.load(stream)  # our own file, written by the run
+        urls = _staged_urls_from(stream, path)
         context, has_previous = pickle.load(stream)
-    if not isinstance(urls, tuple) or not isinstance(context, RowContext):
+    if not isinstance(context, RowContext):
         raise TypeError(f"{path}: not a shard's row context")
     if not has_previous:
         return urls, context
